@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { EnvSchema, type Env } from './schema.ts';
+import type { Config, DatabaseConfig, VodConfig } from './config.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses the environment once. Pure: reads only its argument. Reports every bad variable at once
+ * by throwing a ConfigError; the caller decides how to stop.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  return deepFreeze(toConfig(parsed.data));
+}
+
+function toConfig(env: Env): Config {
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    server: { port: env.PORT, host: env.HOST },
+    dataDir,
+    database: databaseConfig(env, dataDir),
+    vod: vodConfig(env, dataDir),
+    pubsub: env.REDIS_URL === undefined ? { mode: 'memory' } : { mode: 'redis', url: env.REDIS_URL },
+    limits: { maxFileBytes: env.MAX_FILE_BYTES, maxFiles: env.MAX_FILES },
+    multipart: { partBytes: env.PART_BYTES, defaultConcurrency: env.DEFAULT_CONCURRENCY },
+    log: { level: env.LOG_LEVEL },
+  };
+}
+
+function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
+  if (env.DATABASE_URL === undefined) return { mode: 'embedded', dataDir: path.join(dataDir, 'pg') };
+  return { mode: 'postgres', ...splitSchemaParameter(env.DATABASE_URL) };
+}
+
+/** Prisma's `?schema=` is not a libpq parameter: take it out of the URL and keep it apart. */
+export function splitSchemaParameter(databaseUrl: string): { url: string; schema: string } {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get('schema') ?? 'public';
+  url.searchParams.delete('schema');
+  return { url: url.toString(), schema };
+}
+
+function vodConfig(env: Env, dataDir: string): VodConfig {
+  if (env.TENCENTCLOUD_SECRET_ID === undefined || env.TENCENTCLOUD_SECRET_KEY === undefined) {
+    return { mode: 'emulator', region: env.VOD_REGION, dataDir: path.join(dataDir, 'emulator') };
+  }
+  return {
+    mode: 'tencent',
+    region: env.VOD_REGION,
+    credentials: {
+      secretId: env.TENCENTCLOUD_SECRET_ID,
+      secretKey: env.TENCENTCLOUD_SECRET_KEY,
+      sessionToken: env.TENCENTCLOUD_SESSION_TOKEN,
+    },
+    vodEndpoint: env.VOD_ENDPOINT,
+    cosEndpoint: env.COS_ENDPOINT,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,47 @@
+/**
+ * The closed set of error codes the API speaks. The first seven are the seed SDK's (they also come
+ * back unchanged from the VOD API); the rest are this service's own. Every failure a client sees
+ * carries exactly one of these in `extensions.code` and on the upload record.
+ */
+export const ERROR_CODES = [
+  'InternalError',
+  'InvalidParameter.ExpireTime',
+  'InvalidParameterValue.CoverType',
+  'InvalidParameterValue.MediaType',
+  'InvalidParameterValue.SubAppId',
+  'InvalidParameterValue.VodSessionKey',
+  'ResourceNotFound',
+  'InvalidParameter',
+  'AuthFailure',
+  'LimitExceeded',
+  'RequestCanceled',
+  'Interrupted',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+interface ErrorCodeInfo {
+  /** HTTP status for plain HTTP answers (the GraphQL layer answers 200 with the code in extensions). */
+  readonly http: number;
+  /** What the code means, for documentation and default messages. */
+  readonly meaning: string;
+}
+
+export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
+  InternalError: { http: 500, meaning: 'Internal error.' },
+  'InvalidParameter.ExpireTime': { http: 400, meaning: 'Invalid parameter: expire time.' },
+  'InvalidParameterValue.CoverType': { http: 400, meaning: 'Invalid parameter value: cover type.' },
+  'InvalidParameterValue.MediaType': { http: 400, meaning: 'Invalid parameter value: media type.' },
+  'InvalidParameterValue.SubAppId': { http: 400, meaning: 'Invalid parameter value: sub-application id.' },
+  'InvalidParameterValue.VodSessionKey': { http: 400, meaning: 'Invalid parameter value: VOD session key.' },
+  ResourceNotFound: { http: 404, meaning: 'The resource does not exist.' },
+  InvalidParameter: { http: 400, meaning: 'Invalid parameter.' },
+  AuthFailure: { http: 401, meaning: 'Missing, unknown or revoked API key.' },
+  LimitExceeded: { http: 413, meaning: 'A size or count limit was exceeded.' },
+  RequestCanceled: { http: 499, meaning: 'The client went away or canceled the request.' },
+  Interrupted: { http: 503, meaning: 'The service stopped while the upload was running.' },
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
