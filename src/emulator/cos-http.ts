@@ -1,0 +1,72 @@
+/** The COS XML API over HTTP: addressing, signature check, dispatch to operations, XML errors. */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { verifyCosRequest } from './cos-auth.ts';
+import { CosError, cosErrors } from './cos-errors.ts';
+import * as ops from './cos-ops.ts';
+import { resolveCosAddress, type CosAddress } from './cos-route.ts';
+import { errorXml } from './cos-xml.ts';
+import type { CredentialStore } from './credentials.ts';
+import { drain } from './http-util.ts';
+
+export interface CosHttpDeps extends ops.CosOpsDeps {
+  readonly credentials: CredentialStore;
+  readonly logger: Logger;
+  readonly nowSeconds: () => number;
+}
+
+type Op = (call: ops.CosCall, deps: ops.CosOpsDeps) => Promise<void>;
+
+function chooseOperation(method: string, addr: CosAddress): Op | undefined {
+  const q = addr.query;
+  if (addr.key === '') {
+    if (method === 'GET' && q.has('uploads')) return ops.listMultipartUploads;
+    return undefined;
+  }
+  switch (method) {
+    case 'PUT':
+      return q.has('uploadid') || q.has('partnumber') ? ops.uploadPart : ops.putObject;
+    case 'POST':
+      if (q.has('uploads')) return ops.initiateMultipart;
+      return q.has('uploadid') ? ops.completeMultipart : undefined;
+    case 'GET':
+      return q.has('uploadid') ? ops.listParts : (call, deps) => ops.getObject(call, deps, false);
+    case 'HEAD':
+      return (call, deps) => ops.getObject(call, deps, true);
+    case 'DELETE':
+      return q.has('uploadid') ? ops.abortMultipart : ops.deleteObject;
+    default:
+      return undefined;
+  }
+}
+
+export async function handleCos(req: IncomingMessage, res: ServerResponse, deps: CosHttpDeps): Promise<void> {
+  const requestId = randomBytes(24).toString('base64url');
+  const baseHeaders = { 'x-cos-request-id': requestId, Server: 'tencent-cos' };
+  const method = req.method ?? 'GET';
+  let resource = req.url ?? '/';
+  try {
+    const addr = resolveCosAddress(req);
+    if (addr === undefined) throw cosErrors.noSuchBucket();
+    resource = `${addr.bucket}/${addr.key}`;
+    const op = chooseOperation(method, addr);
+    if (op === undefined) throw cosErrors.methodNotAllowed();
+    const readOnly = (method === 'GET' || method === 'HEAD') && !addr.query.has('uploadid');
+    verifyCosRequest(req, addr, { credentials: deps.credentials, nowSeconds: deps.nowSeconds(), allowAnonymous: readOnly });
+    await op({ req, res, addr, baseHeaders }, deps);
+  } catch (error) {
+    deps.counters.increment('cos.error');
+    const e = error instanceof CosError ? error : undefined;
+    if (e === undefined) deps.logger.warn({ err: error, method, resource }, 'cos request failed');
+    if (res.headersSent || req.socket.destroyed) {
+      res.destroy();
+      return;
+    }
+    await drain(req);
+    const status = e?.status ?? 500;
+    const xml = method === 'HEAD' ? '' : errorXml(e?.code ?? 'InternalError', e?.message ?? 'Internal error.', requestId, resource);
+    res.writeHead(status, { ...baseHeaders, 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) });
+    res.end(xml);
+  }
+}

@@ -1,0 +1,50 @@
+/** Request counters per kind, so tests can assert how many calls of each sort happened. */
+
+export const COUNTER_NAMES = [
+  // VOD API
+  'vod.ApplyUpload',
+  'vod.CommitUpload',
+  'vod.ParseStreamingManifest',
+  'vod.error',
+  // COS XML API
+  'cos.putObject',
+  'cos.initiateMultipart',
+  'cos.uploadPart',
+  'cos.completeMultipart',
+  'cos.abortMultipart',
+  'cos.listParts',
+  'cos.listMultipartUploads',
+  'cos.getObject',
+  'cos.headObject',
+  'cos.deleteObject',
+  'cos.error',
+  // Injected faults
+  'fault.partFailure',
+  'fault.reset',
+  'fault.vodError',
+  'fault.delay',
+] as const;
+
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export class Counters {
+  private readonly values = new Map<CounterName, number>();
+
+  increment(name: CounterName, by = 1): void {
+    this.values.set(name, (this.values.get(name) ?? 0) + by);
+  }
+
+  get(name: CounterName): number {
+    return this.values.get(name) ?? 0;
+  }
+
+  snapshot(): Record<CounterName, number> {
+    const out = {} as Record<CounterName, number>;
+    for (const name of COUNTER_NAMES) out[name] = this.get(name);
+    return out;
+  }
+
+  reset(): void {
+    this.values.clear();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Fault injection for tests. Part failures and resets apply to COS UploadPart requests (and to
+ * PutObject when `includePutObject` is set); delays to every VOD/COS request; VOD errors to the next
+ * matching VOD API call.
+ */
+
+export interface VodErrorFault {
+  /** Error code to answer with, e.g. `InternalError` or `InvalidParameterValue.MediaType`. */
+  readonly code: string;
+  readonly message?: string | undefined;
+  /** Only this action (e.g. `CommitUpload`); any action when absent. */
+  readonly action?: string | undefined;
+}
+
+export interface FaultOptions {
+  /** Share (0..1) of UploadPart requests answered with `failStatus`. */
+  failPartRate?: number;
+  /** Part numbers whose uploads are answered with `failStatus`. */
+  failPartNumbers?: number[];
+  /** 500 or 503 (default 503). */
+  failStatus?: 500 | 503;
+  /** At most this many injected part failures in total (default unlimited). */
+  failTimes?: number;
+  /** Share (0..1) of UploadPart requests whose connection is destroyed mid-body. */
+  resetPartRate?: number;
+  /** Part numbers whose upload connections are destroyed mid-body. */
+  resetPartNumbers?: number[];
+  /** Bytes of the body read before the socket is destroyed (default 65536). */
+  resetAfterBytes?: number;
+  /** At most this many injected resets in total (default unlimited). */
+  resetTimes?: number;
+  /** Apply part failures/resets to PutObject too (its "part number" is 1). */
+  includePutObject?: boolean;
+  /** Delay every VOD and COS response by this many milliseconds. */
+  delayMs?: number;
+  /** Queue of errors for the next VOD calls, consumed in order by the first matching call. */
+  vodErrors?: VodErrorFault[];
+}
+
+export type PartFault = { readonly kind: 'fail'; readonly status: 500 | 503 } | { readonly kind: 'reset'; readonly afterBytes: number };
+
+export interface FaultController {
+  /** Replaces the whole fault configuration. */
+  set(options: FaultOptions): void;
+  /** Merges into the current configuration. */
+  update(options: FaultOptions): void;
+  clear(): void;
+  /** Queues an error for the next VOD call (of `action`, when given). */
+  failNextVod(code: string, options?: { action?: string; message?: string }): void;
+  get(): FaultOptions;
+}
+
+export class Faults implements FaultController {
+  private options: FaultOptions = {};
+  private failuresInjected = 0;
+  private resetsInjected = 0;
+
+  constructor(initial?: FaultOptions, private readonly random: () => number = Math.random) {
+    if (initial !== undefined) this.set(initial);
+  }
+
+  set(options: FaultOptions): void {
+    this.options = { ...options, vodErrors: [...(options.vodErrors ?? [])] };
+    this.failuresInjected = 0;
+    this.resetsInjected = 0;
+  }
+
+  update(options: FaultOptions): void {
+    const vodErrors = [...(this.options.vodErrors ?? []), ...(options.vodErrors ?? [])];
+    this.options = { ...this.options, ...options, vodErrors };
+  }
+
+  clear(): void {
+    this.set({});
+  }
+
+  failNextVod(code: string, options: { action?: string; message?: string } = {}): void {
+    (this.options.vodErrors ??= []).push({ code, action: options.action, message: options.message });
+  }
+
+  get(): FaultOptions {
+    return { ...this.options, vodErrors: [...(this.options.vodErrors ?? [])] };
+  }
+
+  get delayMs(): number {
+    return Math.max(0, this.options.delayMs ?? 0);
+  }
+
+  /** Takes the first queued VOD error that applies to `action`, if any. */
+  takeVodError(action: string): VodErrorFault | undefined {
+    const queue = this.options.vodErrors ?? [];
+    const i = queue.findIndex((f) => f.action === undefined || f.action === action);
+    if (i < 0) return undefined;
+    return queue.splice(i, 1)[0];
+  }
+
+  /** Decides whether an upload of `partNumber` fails, resets, or goes through. */
+  partFault(partNumber: number, isPutObject: boolean): PartFault | undefined {
+    const o = this.options;
+    if (isPutObject && o.includePutObject !== true) return undefined;
+    const resetBudget = o.resetTimes === undefined || this.resetsInjected < o.resetTimes;
+    if (resetBudget && this.hit(partNumber, o.resetPartNumbers, o.resetPartRate)) {
+      this.resetsInjected++;
+      return { kind: 'reset', afterBytes: Math.max(0, o.resetAfterBytes ?? 65536) };
+    }
+    const failBudget = o.failTimes === undefined || this.failuresInjected < o.failTimes;
+    if (failBudget && this.hit(partNumber, o.failPartNumbers, o.failPartRate)) {
+      this.failuresInjected++;
+      return { kind: 'fail', status: o.failStatus ?? 503 };
+    }
+    return undefined;
+  }
+
+  private hit(partNumber: number, numbers: number[] | undefined, rate: number | undefined): boolean {
+    if (numbers?.includes(partNumber) === true) return true;
+    return rate !== undefined && rate > 0 && this.random() < rate;
+  }
+}

@@ -1,0 +1,156 @@
+/** The VOD API actions: ApplyUpload, CommitUpload, ParseStreamingManifest. */
+import { cosEncode } from './cos-sign.ts';
+import type { CredentialStore } from './credentials.ts';
+import { fileId as newFileId, randomToken } from './ids.ts';
+import { parseManifest } from './manifest.ts';
+import { isCoverType, isMediaType } from './media-types.ts';
+import type { ObjectStore } from './object-store.ts';
+import { checkKnown, optInt, optString, parseIsoTime, reqString, type Params } from './params.ts';
+import { vodErrors } from './vod-errors.ts';
+import type { MediaRecord, UploadSession, VodStore } from './vod-store.ts';
+
+export interface VodContext {
+  readonly store: VodStore;
+  readonly objects: ObjectStore;
+  readonly credentials: CredentialStore;
+  readonly subAppIds: ReadonlySet<number>;
+  readonly appId: string;
+  /** `http://127.0.0.1:PORT`: MediaUrl/CoverUrl are path-style URLs under it. */
+  readonly publicBaseUrl: () => string;
+  readonly nowSeconds: () => number;
+  readonly sessionTtlSeconds: number;
+  readonly tempCredentialTtlSeconds: number;
+}
+
+export interface ActionRequest {
+  readonly params: Params;
+  /** X-TC-Region (or the emulator's region). */
+  readonly region: string;
+  readonly requestId: string;
+}
+
+export type ActionResult = Readonly<Record<string, unknown>>;
+
+const REGION_RE = /^[a-z]+(-[a-z]+)+(-\d+)?$/;
+const REGION_SHORT: Readonly<Record<string, string>> = {
+  'ap-guangzhou': 'gzp', 'ap-shanghai': 'shp', 'ap-beijing': 'bjp', 'ap-chengdu': 'cdp', 'ap-chongqing': 'cqp',
+  'ap-nanjing': 'njp', 'ap-hongkong': 'hkp', 'ap-singapore': 'sgp', 'ap-mumbai': 'mbp', 'ap-seoul': 'slp',
+  'ap-bangkok': 'bkp', 'ap-tokyo': 'tkp', 'na-siliconvalley': 'svp', 'na-ashburn': 'asp', 'eu-frankfurt': 'ffp',
+};
+
+export function bucketFor(region: string, appId: string): string {
+  const short = REGION_SHORT[region] ?? region.replace(/[^a-z0-9]/g, '');
+  return `vod${short}${appId}-${appId}`;
+}
+
+function checkSubApp(ctx: VodContext, params: Params): number {
+  const subAppId = optInt(params, 'SubAppId', vodErrors.subAppId) ?? 0;
+  if (subAppId !== 0 && !ctx.subAppIds.has(subAppId)) throw vodErrors.subAppId();
+  return subAppId;
+}
+
+const safeName = (name: string): string => name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64).replace(/^\.+/, '') || 'f0';
+
+export const encodeKeyPath = (key: string): string => key.split('/').map(cosEncode).join('/');
+
+const APPLY_PARAMS = [
+  'MediaType', 'SubAppId', 'MediaName', 'CoverType', 'Procedure', 'ExpireTime', 'StorageRegion', 'ClassId',
+  'SourceContext', 'SessionContext', 'ExtInfo', 'MediaStoragePath',
+];
+
+export async function applyUpload(ctx: VodContext, req: ActionRequest): Promise<ActionResult> {
+  const p = req.params;
+  checkKnown(p, APPLY_PARAMS);
+  const mediaType = reqString(p, 'MediaType');
+  if (!isMediaType(mediaType)) throw vodErrors.mediaType();
+  const coverType = optString(p, 'CoverType') || undefined;
+  if (coverType !== undefined && !isCoverType(coverType)) throw vodErrors.coverType();
+  const subAppId = checkSubApp(ctx, p);
+  const expireTime = optString(p, 'ExpireTime') || undefined;
+  if (expireTime !== undefined) {
+    const t = parseIsoTime(expireTime);
+    if (Number.isNaN(t) || t <= ctx.nowSeconds() * 1000) throw vodErrors.expireTime();
+  }
+  const sourceContext = optString(p, 'SourceContext');
+  if (sourceContext !== undefined && [...sourceContext].length > 250) throw vodErrors.sourceContext();
+  const sessionContext = optString(p, 'SessionContext');
+  if (sessionContext !== undefined && [...sessionContext].length > 1000) throw vodErrors.sessionContext();
+  const classId = optInt(p, 'ClassId', () => vodErrors.badValue('ClassId')) ?? 0;
+  const storageRegion = optString(p, 'StorageRegion') || req.region;
+  if (!REGION_RE.test(storageRegion)) throw vodErrors.badValue('StorageRegion');
+  const mediaName = optString(p, 'MediaName') ?? '';
+
+  const fileId = newFileId();
+  const requestedPath = optString(p, 'MediaStoragePath') || undefined;
+  if (requestedPath !== undefined && (!requestedPath.startsWith('/') || requestedPath.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..'))) {
+    throw vodErrors.badValue('MediaStoragePath');
+  }
+  const mediaStoragePath = requestedPath ?? `/${randomToken(10)}/${fileId}/${safeName(mediaName)}.${mediaType.toLowerCase()}`;
+  const dir = mediaStoragePath.slice(0, mediaStoragePath.lastIndexOf('/'));
+  const coverStoragePath = coverType === undefined ? undefined : `${dir}/cover.${coverType.toLowerCase()}`;
+  const bucket = bucketFor(storageRegion, ctx.appId);
+  const cert = await ctx.credentials.issue('cos', ctx.tempCredentialTtlSeconds, { bucket, prefix: `${dir.slice(1)}/` });
+  const now = ctx.nowSeconds();
+  const session: UploadSession = {
+    vodSessionKey: randomToken(64), fileId, subAppId, region: req.region, mediaName, mediaType, coverType,
+    procedure: optString(p, 'Procedure'), classId, expireTime, sourceContext, sessionContext,
+    extInfo: optString(p, 'ExtInfo'), storageRegion, bucket, mediaStoragePath, coverStoragePath,
+    tempSecretId: cert.secretId, createdAt: now, expiresAt: now + ctx.sessionTtlSeconds,
+  };
+  await ctx.store.addSession(session);
+  return {
+    StorageBucket: bucket,
+    StorageRegion: storageRegion,
+    VodSessionKey: session.vodSessionKey,
+    MediaStoragePath: mediaStoragePath,
+    CoverStoragePath: coverStoragePath ?? '',
+    TempCertificate: { SecretId: cert.secretId, SecretKey: cert.secretKey, Token: cert.token, ExpiredTime: cert.expiredTime },
+  };
+}
+
+export async function commitUpload(ctx: VodContext, req: ActionRequest): Promise<ActionResult> {
+  const p = req.params;
+  checkKnown(p, ['VodSessionKey', 'SubAppId']);
+  const key = reqString(p, 'VodSessionKey');
+  const subAppId = checkSubApp(ctx, p);
+  const session = ctx.store.session(key);
+  if (session === undefined || session.subAppId !== subAppId) throw vodErrors.sessionKey();
+  if (session.expiresAt <= ctx.nowSeconds()) {
+    await ctx.store.endSession(key);
+    throw vodErrors.sessionKey();
+  }
+  const mediaKey = session.mediaStoragePath.slice(1);
+  const media = ctx.objects.head(session.bucket, mediaKey);
+  if (media === undefined) throw vodErrors.resourceNotFound('media file');
+  const coverKey = session.coverStoragePath?.slice(1);
+  if (coverKey !== undefined && ctx.objects.head(session.bucket, coverKey) === undefined) {
+    throw vodErrors.resourceNotFound('cover file');
+  }
+  const base = `${ctx.publicBaseUrl()}/${session.bucket}/`;
+  const prefix = mediaKey.slice(0, mediaKey.lastIndexOf('/') + 1);
+  const { tempSecretId: _t, expiresAt: _e, createdAt, ...rest } = session;
+  const record: MediaRecord = {
+    ...rest,
+    mediaKey,
+    coverKey,
+    mediaUrl: base + encodeKeyPath(mediaKey),
+    coverUrl: coverKey === undefined ? '' : base + encodeKeyPath(coverKey),
+    objects: ctx.objects.list(session.bucket, prefix).map((o) => ({ key: o.key, size: o.size, etag: o.etag, crc64: o.crc64 })),
+    appliedAt: new Date(createdAt * 1000).toISOString(),
+    committedAt: new Date().toISOString(),
+    commitRequestId: req.requestId,
+  };
+  await ctx.store.addMedia(record);
+  await ctx.store.endSession(key);
+  return { FileId: record.fileId, MediaUrl: record.mediaUrl, CoverUrl: record.coverUrl };
+}
+
+export function parseStreamingManifest(ctx: VodContext, req: ActionRequest): ActionResult {
+  const p = req.params;
+  checkKnown(p, ['MediaManifestContent', 'ManifestType', 'SubAppId']);
+  checkSubApp(ctx, p);
+  const content = reqString(p, 'MediaManifestContent');
+  const type = (optString(p, 'ManifestType') || 'm3u8').toLowerCase();
+  if (type !== 'm3u8' && type !== 'mpd') throw vodErrors.badValue('ManifestType');
+  return { MediaSegmentSet: parseManifest(type, content) };
+}

@@ -1,0 +1,101 @@
+/** VOD-side records: upload sessions (ApplyUpload → CommitUpload) and committed media, kept on disk. */
+import path from 'node:path';
+import { JsonDir } from './json-dir.ts';
+
+/** What ApplyUpload was asked for and what it handed out. */
+export interface UploadSession {
+  readonly vodSessionKey: string;
+  readonly fileId: string;
+  readonly subAppId: number;
+  /** Access region (X-TC-Region) of the ApplyUpload call. */
+  readonly region: string;
+  readonly mediaName: string;
+  readonly mediaType: string;
+  readonly coverType?: string | undefined;
+  readonly procedure?: string | undefined;
+  readonly classId: number;
+  readonly expireTime?: string | undefined;
+  readonly sourceContext?: string | undefined;
+  readonly sessionContext?: string | undefined;
+  readonly extInfo?: string | undefined;
+  readonly storageRegion: string;
+  readonly bucket: string;
+  /** With the leading `/`, as returned by ApplyUpload. */
+  readonly mediaStoragePath: string;
+  readonly coverStoragePath?: string | undefined;
+  readonly tempSecretId: string;
+  /** Unix seconds. */
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface StoredObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly crc64: string;
+}
+
+/** A committed media file, as tests read it back. */
+export interface MediaRecord extends Omit<UploadSession, 'tempSecretId' | 'expiresAt' | 'createdAt'> {
+  /** COS key of the media object (no leading `/`). */
+  readonly mediaKey: string;
+  readonly coverKey?: string | undefined;
+  readonly mediaUrl: string;
+  readonly coverUrl: string;
+  /** Every object stored under the upload's directory at commit time (media, cover, segments). */
+  readonly objects: readonly StoredObjectInfo[];
+  readonly appliedAt: string;
+  readonly committedAt: string;
+  readonly commitRequestId: string;
+}
+
+export class VodStore {
+  private readonly sessions = new Map<string, UploadSession>();
+  private readonly media = new Map<string, MediaRecord>();
+  private readonly sessionDir: JsonDir<UploadSession>;
+  private readonly mediaDir: JsonDir<MediaRecord>;
+
+  constructor(dataDir: string) {
+    this.sessionDir = new JsonDir(path.join(dataDir, 'vod', 'sessions'));
+    this.mediaDir = new JsonDir(path.join(dataDir, 'vod', 'media'));
+  }
+
+  async load(): Promise<void> {
+    await this.sessionDir.init();
+    await this.mediaDir.init();
+    for (const s of await this.sessionDir.loadAll()) this.sessions.set(s.vodSessionKey, s);
+    for (const m of await this.mediaDir.loadAll()) this.media.set(m.fileId, m);
+  }
+
+  session(key: string): UploadSession | undefined {
+    return this.sessions.get(key);
+  }
+
+  allSessions(): UploadSession[] {
+    return [...this.sessions.values()];
+  }
+
+  async addSession(s: UploadSession): Promise<void> {
+    this.sessions.set(s.vodSessionKey, s);
+    await this.sessionDir.write(s.vodSessionKey, s);
+  }
+
+  async endSession(key: string): Promise<void> {
+    this.sessions.delete(key);
+    await this.sessionDir.remove(key);
+  }
+
+  async addMedia(m: MediaRecord): Promise<void> {
+    this.media.set(m.fileId, m);
+    await this.mediaDir.write(m.fileId, m);
+  }
+
+  mediaRecord(fileId: string): MediaRecord | undefined {
+    return this.media.get(fileId);
+  }
+
+  mediaRecords(): MediaRecord[] {
+    return [...this.media.values()].sort((a, b) => (a.committedAt < b.committedAt ? -1 : 1));
+  }
+}
