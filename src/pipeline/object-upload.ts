@@ -1,0 +1,163 @@
+import { VodError } from '../errors/vod-error.ts';
+import type { ObjectStore, StoredObject } from '../storage/object-store.ts';
+import type { BufferGauge } from './buffer-gauge.ts';
+import { cancellationError, throwIfCanceled } from './cancellation.ts';
+import { chunkParts, type Part } from './chunker.ts';
+import { FileDigest } from './file-digest.ts';
+import { uploadParts } from './part-uploader.ts';
+import type { PartSizer } from './part-size.ts';
+import { retryWithBackoff, type RetryPolicy } from './retry.ts';
+
+/** A multipart upload in progress: enough to abort it later, from another process if need be. */
+export interface MultipartUploadRef {
+  readonly bucket: string;
+  readonly region: string;
+  readonly key: string;
+  readonly uploadId: string;
+}
+
+export type MultipartOutcome = 'completed' | 'aborted' | 'abort-failed';
+
+export interface ObjectUploadOptions {
+  readonly store: ObjectStore;
+  /** Object key without a leading `/`. */
+  readonly key: string;
+  readonly source: AsyncIterable<Uint8Array>;
+  readonly sizer: PartSizer;
+  readonly concurrency: number;
+  readonly retryPolicy: RetryPolicy;
+  readonly signal?: AbortSignal | undefined;
+  readonly gauge?: BufferGauge | undefined;
+  readonly onBytesRead?: ((bytes: number) => void) | undefined;
+  readonly onBytesStored?: ((bytes: number) => void) | undefined;
+  /** Awaited after the multipart upload is created, before any part is sent. */
+  readonly onMultipartCreated?: ((upload: MultipartUploadRef) => void | Promise<void>) | undefined;
+  /** Awaited once the multipart upload is completed or aborted (or the abort failed). */
+  readonly onMultipartFinished?:
+    | ((upload: MultipartUploadRef, outcome: MultipartOutcome, error?: unknown) => void | Promise<void>)
+    | undefined;
+}
+
+export interface StoredFileDigest {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Stores one stream under one key. A stream that ends within its first part goes up with one
+ * `putObject`; a longer one as a multipart upload that is either completed with every part or
+ * aborted. The CRC-64 COS reports for the whole object must match the one computed here.
+ */
+export async function uploadObject(options: ObjectUploadOptions): Promise<StoredFileDigest> {
+  const digest = new FileDigest();
+  const chunked = chunkParts(options.source, {
+    sizer: options.sizer,
+    gauge: options.gauge,
+    onBytesRead: options.onBytesRead,
+  });
+  const parts = digestEach(chunked, digest);
+  try {
+    const first = await parts.next();
+    if (first.done === true) throw new VodError('InternalError', 'The chunker yielded no part.');
+    const second = await parts.next();
+    if (second.done === true) {
+      await putWholeObject(options, first.value, digest);
+    } else {
+      await uploadMultipart(options, prepend([first.value, second.value], parts), digest);
+    }
+    const { bytes, sha256 } = digest.finish();
+    return { bytes, sha256 };
+  } finally {
+    await parts.return(undefined);
+    await chunked.return(undefined);
+  }
+}
+
+async function putWholeObject(options: ObjectUploadOptions, part: Part, digest: FileDigest): Promise<void> {
+  const { store, key, signal } = options;
+  try {
+    const stored = await retryWithBackoff(() => store.putObject({ key, body: part.data, signal }), {
+      policy: options.retryPolicy,
+      signal,
+    });
+    const { crc64 } = digest.finish();
+    checkCrc64(stored, crc64, key);
+    options.onBytesStored?.(part.data.length);
+  } finally {
+    options.gauge?.release(part.data.length);
+  }
+}
+
+async function uploadMultipart(
+  options: ObjectUploadOptions,
+  parts: AsyncIterator<Part>,
+  digest: FileDigest,
+): Promise<void> {
+  const { store, key, signal } = options;
+  const api = { policy: options.retryPolicy, signal };
+  const { uploadId } = await retryWithBackoff(() => store.createMultipartUpload({ key, signal }), api);
+  const ref: MultipartUploadRef = { bucket: store.bucket, region: store.region, key, uploadId };
+  let completed: StoredObject;
+  try {
+    await options.onMultipartCreated?.(ref);
+    const uploaded = await uploadParts({
+      store,
+      key,
+      uploadId,
+      parts,
+      concurrency: options.concurrency,
+      retryPolicy: options.retryPolicy,
+      signal,
+      onPartSettled: (part, stored) => {
+        options.gauge?.release(part.data.length);
+        if (stored) options.onBytesStored?.(part.data.length);
+      },
+    });
+    throwIfCanceled(signal);
+    completed = await retryWithBackoff(
+      () => store.completeMultipartUpload({ key, uploadId, parts: uploaded, signal }),
+      api,
+    );
+  } catch (error) {
+    const failure = signal?.aborted === true ? cancellationError(signal) : error;
+    await abortQuietly(options, ref, failure);
+    throw failure;
+  }
+  await options.onMultipartFinished?.(ref, 'completed');
+  checkCrc64(completed, digest.finish().crc64, key);
+}
+
+/** Aborts the multipart upload; an abort that fails is reported to the hook, never hidden from it. */
+async function abortQuietly(options: ObjectUploadOptions, ref: MultipartUploadRef, cause: unknown): Promise<void> {
+  try {
+    await retryWithBackoff(() => options.store.abortMultipartUpload({ key: ref.key, uploadId: ref.uploadId }), {
+      policy: options.retryPolicy,
+    });
+    await options.onMultipartFinished?.(ref, 'aborted', cause);
+  } catch (abortError) {
+    await options.onMultipartFinished?.(ref, 'abort-failed', abortError);
+  }
+}
+
+function checkCrc64(stored: StoredObject, expected: string, key: string): void {
+  if (stored.crc64 !== undefined && stored.crc64 !== expected) {
+    throw new VodError(
+      'InternalError',
+      `Storage reported CRC-64 ${stored.crc64} for ${key}, but the bytes sent have ${expected}.`,
+      { requestId: stored.requestId },
+    );
+  }
+}
+
+/** Feeds every part to the digest as it is pulled, so each byte is hashed once, in file order. */
+async function* digestEach(parts: AsyncIterator<Part>, digest: FileDigest): AsyncGenerator<Part> {
+  for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
+    digest.update(next.value.data);
+    yield next.value;
+  }
+}
+
+async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* head;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}

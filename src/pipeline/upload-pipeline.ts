@@ -1,0 +1,261 @@
+import { VodError, toVodError } from '../errors/vod-error.ts';
+import type { ObjectStore, ObjectStoreFactory, StorageCredentials } from '../storage/object-store.ts';
+import type { UploadSession, VodApi } from '../vod/vod-api.ts';
+import type { BufferGauge } from './buffer-gauge.ts';
+import { cancellationError, throwIfCanceled } from './cancellation.ts';
+import { uploadObject, type MultipartOutcome, type MultipartUploadRef } from './object-upload.ts';
+import { PartSizer } from './part-size.ts';
+import { ProgressTracker, type FileRole, type ProgressListener } from './progress.ts';
+import { API_RETRY_POLICY, PART_RETRY_POLICY, retryWithBackoff, type RetryPolicy } from './retry.ts';
+import type { SegmentSources, UploadSource } from './sources.ts';
+import { planFiles, type PlannedFile } from './upload-plan.ts';
+import { normalizeUploadRequest, type UploadRequest, type UploadRequestInput } from './upload-request.ts';
+
+/** The caller's request fields; file names come from the sources. */
+export type MediaUploadFields = Omit<UploadRequestInput, 'mediaFileName' | 'coverFileName' | 'hasCover'>;
+
+export interface MediaUploadInput {
+  readonly fields: MediaUploadFields;
+  /** The media file, or the top HLS/DASH manifest (read into memory, within `manifestBytesLimit`). */
+  readonly media: UploadSource;
+  readonly cover?: UploadSource | undefined;
+  /** For a manifest: the files it references. See `SegmentSources` for the order rule. */
+  readonly segments?: SegmentSources | undefined;
+  /** Expected media size, if known; only sizes parts (a wrong hint costs nothing but part size). */
+  readonly mediaSizeHint?: number | undefined;
+}
+
+export interface PipelineSettings {
+  /** Part size; bytes held per file are at most partBytes × (concurrency + 1). */
+  readonly partBytes: number;
+  /** Parts in flight per file when the request does not say (ConcurrentUploadNumber). */
+  readonly defaultConcurrency: number;
+  /** Bytes held before ApplyUpload: manifests and what is read ahead of them. Default 8 MiB. */
+  readonly manifestBytesLimit?: number | undefined;
+  readonly partRetry?: RetryPolicy | undefined;
+  readonly apiRetry?: RetryPolicy | undefined;
+  /** Least time between two byte-progress reports. Default 250 ms. */
+  readonly progressIntervalMs?: number | undefined;
+}
+
+export interface PipelineDependencies {
+  /** The VOD API of an access region. */
+  readonly vodApiFor: (region: string) => VodApi;
+  readonly openObjectStore: ObjectStoreFactory;
+  /** Used for storage when ApplyUpload grants no temporary key (as the seed SDK does). */
+  readonly fallbackCredentials: StorageCredentials;
+  readonly settings: PipelineSettings;
+}
+
+/** What ApplyUpload granted, for the caller to record before anything is stored. */
+export interface AppliedUpload {
+  readonly region: string;
+  readonly vodSessionKey: string;
+  readonly storageBucket: string;
+  readonly storageRegion: string;
+  readonly mediaStoragePath: string;
+  readonly coverStoragePath?: string | undefined;
+  readonly requestId: string;
+}
+
+/** A multipart upload of one file, with enough to abort it after a restart. */
+export interface FileMultipartUpload extends MultipartUploadRef {
+  readonly role: FileRole;
+  readonly path: string;
+}
+
+/**
+ * Side effects the caller wires in (the GraphQL layer writes them to its database). Awaited hooks
+ * run before the pipeline goes on; a hook that throws fails the upload (and aborts what is open).
+ */
+export interface UploadHooks {
+  readonly onProgress?: ProgressListener | undefined;
+  readonly onApplied?: ((applied: AppliedUpload) => void | Promise<void>) | undefined;
+  readonly onMultipartCreated?: ((upload: FileMultipartUpload) => void | Promise<void>) | undefined;
+  /** `abort-failed` carries the abort's error: the upload is still open and must be aborted later. */
+  readonly onMultipartFinished?:
+    | ((upload: FileMultipartUpload, outcome: MultipartOutcome, error?: unknown) => void | Promise<void>)
+    | undefined;
+  readonly onFileStored?: ((file: StoredFile) => void | Promise<void>) | undefined;
+}
+
+export interface UploadOptions {
+  /** Cancels every stage; the upload then fails with `RequestCanceled` or the reason's own VodError code. */
+  readonly signal?: AbortSignal | undefined;
+  readonly hooks?: UploadHooks | undefined;
+  /** Instrumentation: counts source bytes held in memory. */
+  readonly gauge?: BufferGauge | undefined;
+}
+
+export interface StoredFile {
+  readonly role: FileRole;
+  /** Media/cover file name, or the segment's path relative to the manifest. */
+  readonly path: string;
+  /** Object key in the bucket, without a leading `/`. */
+  readonly key: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface MediaUploadResult {
+  readonly fileId: string;
+  readonly mediaUrl: string;
+  readonly coverUrl?: string | undefined;
+  /** RequestId of CommitUpload. */
+  readonly requestId: string;
+  readonly files: readonly StoredFile[];
+}
+
+const DEFAULT_MANIFEST_BYTES_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Uploads a media file (with its cover, or a manifest with its segments) to VOD: checks the request,
+ * parses manifests, ApplyUpload, stores every file, CommitUpload. Rejects with a VodError; on any
+ * failure no multipart upload is left open (or `onMultipartFinished` says so) and nothing is
+ * committed. Returns only when all work it started has finished.
+ */
+export async function uploadMedia(
+  input: MediaUploadInput,
+  deps: PipelineDependencies,
+  options: UploadOptions = {},
+): Promise<MediaUploadResult> {
+  const { signal } = options;
+  try {
+    throwIfCanceled(signal);
+    return await runUpload(input, deps, options);
+  } catch (error) {
+    throw signal?.aborted === true ? cancellationError(signal) : toVodError(error);
+  }
+}
+
+async function runUpload(
+  input: MediaUploadInput,
+  deps: PipelineDependencies,
+  options: UploadOptions,
+): Promise<MediaUploadResult> {
+  const { signal, hooks = {} } = options;
+  const { settings } = deps;
+  const apiRetry = settings.apiRetry ?? API_RETRY_POLICY;
+  const request = normalizeUploadRequest({
+    ...input.fields,
+    mediaFileName: input.media.fileName,
+    coverFileName: input.cover?.fileName,
+    hasCover: input.cover !== undefined,
+  });
+  const progress = new ProgressTracker(hooks.onProgress, settings.progressIntervalMs ?? 250);
+  progress.setPhase('applying');
+  const vod = deps.vodApiFor(request.region);
+  const plan = await planFiles({
+    media: input.media,
+    cover: input.cover,
+    segments: input.segments,
+    manifestType: request.manifestType,
+    vod,
+    apiRetry,
+    manifestBytesLimit: settings.manifestBytesLimit ?? DEFAULT_MANIFEST_BYTES_LIMIT,
+    signal,
+  });
+  throwIfCanceled(signal);
+  const session = await callApi(() => vod.applyUpload(request.apply, { signal }), apiRetry, signal);
+  await hooks.onApplied?.(appliedUpload(request, session));
+
+  progress.setPhase('uploading');
+  const store = deps.openObjectStore({
+    bucket: session.storageBucket,
+    region: session.storageRegion,
+    credentials: session.tempCertificate ?? deps.fallbackCredentials,
+  });
+  const files: StoredFile[] = [];
+  for (const file of plan) {
+    const stored = await storeFile({ file, key: keyFor(file, session), store, request, input, deps, options, progress });
+    files.push(stored);
+    await hooks.onFileStored?.(stored);
+  }
+
+  throwIfCanceled(signal);
+  progress.setPhase('committing');
+  const subAppId = request.apply.subAppId;
+  const commit = await callApi(
+    () => vod.commitUpload({ vodSessionKey: session.vodSessionKey, subAppId }, { signal }),
+    apiRetry,
+    signal,
+  );
+  return { fileId: commit.fileId, mediaUrl: commit.mediaUrl, coverUrl: commit.coverUrl, requestId: commit.requestId, files };
+}
+
+interface StoreFileArgs {
+  readonly file: PlannedFile;
+  readonly key: string;
+  readonly store: ObjectStore;
+  readonly request: UploadRequest;
+  readonly input: MediaUploadInput;
+  readonly deps: PipelineDependencies;
+  readonly options: UploadOptions;
+  readonly progress: ProgressTracker;
+}
+
+async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
+  const { file, key, store, request, deps, options, progress } = args;
+  const { hooks = {}, signal } = options;
+  const counter = progress.startFile(file.role, file.path);
+  const named = (upload: MultipartUploadRef): FileMultipartUpload => ({ ...upload, role: file.role, path: file.path });
+  const onCreated = hooks.onMultipartCreated;
+  const onFinished = hooks.onMultipartFinished;
+  const digest = await uploadObject({
+    store,
+    key,
+    source: await file.read(),
+    sizer: new PartSizer(deps.settings.partBytes, file.role === 'MEDIA' ? args.input.mediaSizeHint : undefined),
+    concurrency: request.concurrentUploadNumber ?? deps.settings.defaultConcurrency,
+    retryPolicy: deps.settings.partRetry ?? PART_RETRY_POLICY,
+    signal,
+    gauge: options.gauge,
+    onBytesRead: counter.read,
+    onBytesStored: counter.stored,
+    onMultipartCreated: onCreated === undefined ? undefined : (upload) => onCreated(named(upload)),
+    onMultipartFinished:
+      onFinished === undefined ? undefined : (upload, outcome, error) => onFinished(named(upload), outcome, error),
+  });
+  counter.finish();
+  return { role: file.role, path: file.path, key, bytes: digest.bytes, sha256: digest.sha256 };
+}
+
+/** Media and cover go to the paths VOD assigned; segments keep their layout below the media's directory. */
+function keyFor(file: PlannedFile, session: UploadSession): string {
+  switch (file.role) {
+    case 'MEDIA':
+      return withoutLeadingSlash(session.mediaStoragePath);
+    case 'COVER':
+      if (session.coverStoragePath === undefined || session.coverStoragePath === '') {
+        throw new VodError('InternalError', 'ApplyUpload granted no cover storage path.');
+      }
+      return withoutLeadingSlash(session.coverStoragePath);
+    case 'SEGMENT': {
+      const media = withoutLeadingSlash(session.mediaStoragePath);
+      const slash = media.lastIndexOf('/');
+      return slash < 0 ? file.path : `${media.slice(0, slash)}/${file.path}`;
+    }
+  }
+}
+
+function withoutLeadingSlash(path: string): string {
+  return path.replace(/^\/+/, '');
+}
+
+/** ApplyUpload/CommitUpload: retried only for transport faults (no RequestId), with backoff. */
+function callApi<T>(call: () => Promise<T>, policy: RetryPolicy, signal: AbortSignal | undefined): Promise<T> {
+  return retryWithBackoff(call, { policy, signal });
+}
+
+function appliedUpload(request: UploadRequest, session: UploadSession): AppliedUpload {
+  return {
+    region: request.region,
+    vodSessionKey: session.vodSessionKey,
+    storageBucket: session.storageBucket,
+    storageRegion: session.storageRegion,
+    mediaStoragePath: session.mediaStoragePath,
+    coverStoragePath: session.coverStoragePath,
+    requestId: session.requestId,
+  };
+}
+

@@ -1,0 +1,77 @@
+/**
+ * The port to object storage (COS): one bucket in one region, with one set of credentials. The
+ * pipeline stores each file with `putObject` when it fits in one part, otherwise with a multipart
+ * upload it either completes or aborts.
+ *
+ * Every method rejects with a `VodError`. Faults a retry may cure (5xx, connection reset, timeout)
+ * are marked transient (see `isTransientError`); 4xx answers are not.
+ */
+export interface ObjectStore {
+  readonly bucket: string;
+  readonly region: string;
+  putObject(input: PutObjectInput): Promise<StoredObject>;
+  createMultipartUpload(input: ObjectKeyInput): Promise<{ readonly uploadId: string }>;
+  uploadPart(input: UploadPartInput): Promise<UploadedPart>;
+  completeMultipartUpload(input: CompleteMultipartInput): Promise<StoredObject>;
+  abortMultipartUpload(input: MultipartRef): Promise<void>;
+  listParts(input: MultipartRef): Promise<readonly ListedPart[]>;
+}
+
+export interface ObjectKeyInput {
+  /** Object key without a leading `/`. */
+  readonly key: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface PutObjectInput extends ObjectKeyInput {
+  readonly body: Buffer;
+}
+
+export interface MultipartRef extends ObjectKeyInput {
+  readonly uploadId: string;
+}
+
+export interface UploadPartInput extends MultipartRef {
+  /** 1..10000 */
+  readonly partNumber: number;
+  readonly body: Buffer;
+}
+
+export interface UploadedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+}
+
+export interface CompleteMultipartInput extends MultipartRef {
+  /** Every part, in ascending part number. */
+  readonly parts: readonly UploadedPart[];
+}
+
+export interface StoredObject {
+  readonly etag: string;
+  /** `x-cos-hash-crc64ecma`: CRC-64/XZ of the whole object as a decimal string, when the store sent it. */
+  readonly crc64?: string | undefined;
+  readonly requestId?: string | undefined;
+}
+
+export interface ListedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly size: number;
+}
+
+/** Credentials for the store: a temporary key (with token) or a permanent one. */
+export interface StorageCredentials {
+  readonly secretId: string;
+  readonly secretKey: string;
+  readonly token?: string | undefined;
+}
+
+/** Where a store points; enough to reopen it later (for example to abort an orphaned upload). */
+export interface StorageTarget {
+  readonly bucket: string;
+  readonly region: string;
+  readonly credentials: StorageCredentials;
+}
+
+export type ObjectStoreFactory = (target: StorageTarget) => ObjectStore;
