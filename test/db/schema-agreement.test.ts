@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+
+/**
+ * Proves prisma/schema.prisma and the migrated database agree: every scalar field of every model
+ * is written with a non-default value and read back, and each table has exactly the columns the
+ * model has. A field added to the Prisma schema without a migration (or the reverse) fails here.
+ */
+let database: TestDatabase;
+
+before(async () => {
+  database = await openTestDatabase('agree');
+});
+after(async () => {
+  await database.dispose();
+});
+
+function selectAll(fields: Record<string, string>): Record<string, true> {
+  return Object.fromEntries(Object.keys(fields).map((field) => [field, true]));
+}
+
+function assertCovers(fields: Record<string, string>, written: Record<string, unknown>, model: string): void {
+  assert.deepEqual(Object.keys(written).sort(), Object.keys(fields).sort(), `the test writes every ${model} field`);
+}
+
+async function columnCount(table: string): Promise<number> {
+  const { rows } = await database.db.pool.query<{ count: string }>(
+    'SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+    [database.schema, table],
+  );
+  return Number(rows[0]?.count);
+}
+
+describe('Prisma schema and migrated database', () => {
+  it('agree on every model and field', async () => {
+    const { prisma } = database.db;
+    const when = new Date('2030-01-02T03:04:05.678Z');
+
+    const tenant = { id: randomUUID(), name: 'agreement', createdAt: when };
+    assertCovers(Prisma.TenantScalarFieldEnum, tenant, 'Tenant');
+    await prisma.tenant.create({ data: tenant });
+    assert.deepEqual(await prisma.tenant.findUnique({ where: { id: tenant.id }, select: selectAll(Prisma.TenantScalarFieldEnum) }), tenant);
+
+    const apiKey = {
+      id: randomUUID(),
+      tenantId: tenant.id,
+      prefix: 'vodk_0000abcd',
+      keyHash: 'f'.repeat(64),
+      label: 'label',
+      createdAt: when,
+      lastUsedAt: when,
+      revokedAt: when,
+    };
+    assertCovers(Prisma.ApiKeyScalarFieldEnum, apiKey, 'ApiKey');
+    await prisma.apiKey.create({ data: apiKey });
+    assert.deepEqual(await prisma.apiKey.findUnique({ where: { id: apiKey.id }, select: selectAll(Prisma.ApiKeyScalarFieldEnum) }), apiKey);
+
+    const upload = {
+      tenantId: tenant.id,
+      id: randomUUID(),
+      status: 'COMMITTING' as const,
+      region: 'ap-guangzhou',
+      mediaName: 'Wildlife',
+      mediaType: 'mp4',
+      coverType: 'png',
+      procedure: 'QCVB_SimpleProcessFile(1, 1)',
+      subAppId: 1500000001,
+      classId: 3,
+      storageRegion: 'ap-chongqing',
+      expireTime: when,
+      sourceContext: 'ctx',
+      concurrency: 6,
+      mediaSizeHint: 9_007_199_254_740_991n,
+      bytesTotal: 6_000_000_000n,
+      bytesReceived: 5_000_000_000n,
+      bytesUploaded: 4_000_000_000n,
+      fileId: '5285890780000000000',
+      mediaUrl: 'http://example.invalid/m.mp4',
+      coverUrl: 'http://example.invalid/c.png',
+      requestId: randomUUID(),
+      errorCode: 'InternalError',
+      errorMessage: 'message',
+      vodSessionKey: 'session',
+      storageBucket: 'bucket-1250000000',
+      bucketRegion: 'ap-chongqing',
+      instanceId: 'instance-1',
+      createdAt: when,
+      updatedAt: when,
+      finishedAt: when,
+    };
+    assertCovers(Prisma.UploadScalarFieldEnum, upload, 'Upload');
+    await prisma.upload.create({ data: upload });
+    const readUpload = await prisma.upload.findUnique({
+      where: { tenantId_id: { tenantId: tenant.id, id: upload.id } },
+      select: selectAll(Prisma.UploadScalarFieldEnum),
+    });
+    assert.deepEqual({ ...readUpload, updatedAt: when }, upload, 'updatedAt is set by Prisma on write; the rest round-trips');
+
+    const storedFile = {
+      id: randomUUID(),
+      tenantId: tenant.id,
+      uploadId: upload.id,
+      role: 'SEGMENT' as const,
+      path: 'gear1/fileSequence0.ts',
+      storageKey: 'a/b/gear1/fileSequence0.ts',
+      bytes: 5_000_000_000n,
+      sha256: 'a'.repeat(64),
+      crc64: '11051210869376104954',
+      multipartUploadId: 'upload-id',
+      partsUploaded: 12,
+      createdAt: when,
+      storedAt: when,
+    };
+    assertCovers(Prisma.StoredFileScalarFieldEnum, storedFile, 'StoredFile');
+    await prisma.storedFile.create({ data: storedFile });
+    assert.deepEqual(
+      await prisma.storedFile.findUnique({ where: { id: storedFile.id }, select: selectAll(Prisma.StoredFileScalarFieldEnum) }),
+      storedFile,
+    );
+
+    assert.equal(await columnCount('tenants'), Object.keys(Prisma.TenantScalarFieldEnum).length);
+    assert.equal(await columnCount('api_keys'), Object.keys(Prisma.ApiKeyScalarFieldEnum).length);
+    assert.equal(await columnCount('uploads'), Object.keys(Prisma.UploadScalarFieldEnum).length);
+    assert.equal(await columnCount('stored_files'), Object.keys(Prisma.StoredFileScalarFieldEnum).length);
+  });
+
+  it('enforces the relations and uniqueness the schema declares', async () => {
+    const { prisma } = database.db;
+    await assert.rejects(
+      prisma.upload.create({
+        data: { tenantId: randomUUID(), id: randomUUID(), region: 'r', mediaName: 'n', mediaType: 'mp4' },
+      }),
+      'an upload needs an existing tenant',
+    );
+    await assert.rejects(prisma.tenant.create({ data: { name: 'agreement' } }), 'tenant names are unique');
+  });
+});
