@@ -1,0 +1,67 @@
+/* eslint-disable no-console -- the composition root prints start-up facts for the operator */
+import { createApp } from './app.ts';
+import type { Config } from './config/config.ts';
+import { ConfigError, loadConfig } from './config/load-config.ts';
+import type { ApiKeyRepository } from './db/api-key-repository.ts';
+import { openDatabase } from './db/database.ts';
+import { createLogger } from './logging/logger.ts';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.log.level);
+  const db = await openDatabase(config.database, logger);
+  const app = createApp({ config, db, logger });
+  if (db.embedded) await printDevelopmentKeyOnce(app.apiKeys);
+  const address = await app.listen(config.server.port, config.server.host);
+  const shownHost = config.server.host === '0.0.0.0' ? 'localhost' : config.server.host;
+  logger.info({ port: address.port, database: db.embedded ? 'embedded' : 'postgres' }, 'vod-ingest listening');
+  console.log(`vod-ingest: GraphQL and GraphiQL at http://${shownHost}:${address.port}/graphql`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app
+      .close()
+      .then(() => db.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** With the embedded database and no key yet, make one for local use and show it this once. */
+async function printDevelopmentKeyOnce(apiKeys: ApiKeyRepository): Promise<void> {
+  if ((await apiKeys.countKeys()) > 0) return;
+  const { key } = await apiKeys.createKey('development', 'created at first start');
+  console.log(
+    [
+      '',
+      '  A development API key was created for tenant "development". It is shown only this once:',
+      '',
+      `    ${key}`,
+      '',
+      '  Send it as "Authorization: Bearer <key>". Manage keys with: npm run keys -- create|list|revoke',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error('vod-ingest failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

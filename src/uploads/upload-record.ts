@@ -1,0 +1,51 @@
+/** The statuses of an upload, in the order they normally happen. */
+export const UPLOAD_STATUSES = ['PENDING', 'UPLOADING', 'COMMITTING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<UploadStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
+export const FILE_ROLES = ['MEDIA', 'COVER', 'SEGMENT'] as const;
+export type FileRole = (typeof FILE_ROLES)[number];
+
+export interface StoredFileRecord {
+  readonly role: FileRole;
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** An upload as the API shows it: the contract's `MediaUpload`. Byte counts are exact numbers (< 2^53). */
+export interface UploadRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly status: UploadStatus;
+  readonly region: string;
+  readonly mediaName: string;
+  readonly mediaType: string;
+  readonly coverType: string | null;
+  readonly procedure: string | null;
+  readonly subAppId: number | null;
+  readonly classId: number | null;
+  readonly storageRegion: string | null;
+  readonly expireTime: Date | null;
+  readonly sourceContext: string | null;
+  readonly bytesTotal: number | null;
+  readonly bytesReceived: number;
+  readonly bytesUploaded: number;
+  readonly fileId: string | null;
+  readonly mediaUrl: string | null;
+  readonly coverUrl: string | null;
+  readonly requestId: string | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  readonly files: readonly StoredFileRecord[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+/** Share of bytes stored, when the total is known. */
+export function uploadProgress(record: Pick<UploadRecord, 'bytesTotal' | 'bytesUploaded'>): number | null {
+  if (record.bytesTotal === null) return null;
+  if (record.bytesTotal === 0) return 1;
+  return Math.min(1, record.bytesUploaded / record.bytesTotal);
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, splitSchemaParameter } from '../../src/config/load-config.ts';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.server.port, 4000);
+    assert.deepEqual(config.database, { mode: 'embedded', dataDir: path.resolve('data', 'pg') });
+    assert.equal(config.vod.mode, 'emulator');
+    assert.equal(config.vod.region, 'ap-guangzhou');
+    assert.deepEqual(config.pubsub, { mode: 'memory' });
+    assert.equal(config.limits.maxFileBytes, 50 * 1024 ** 3);
+    assert.equal(config.limits.maxFiles, 2000);
+    assert.ok(config.multipart.partBytes >= 1024 * 1024);
+    assert.ok(config.multipart.defaultConcurrency >= 1);
+  });
+
+  it('switches each mode on by its variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u@db:5432/app?schema=ingest&sslmode=disable',
+      TENCENTCLOUD_SECRET_ID: 'AKIDexample',
+      TENCENTCLOUD_SECRET_KEY: 'secret',
+      TENCENTCLOUD_SESSION_TOKEN: 'token',
+      VOD_ENDPOINT: 'http://127.0.0.1:9000',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      VOD_REGION: 'ap-chongqing',
+    });
+    assert.deepEqual(config.database, { mode: 'postgres', url: 'postgresql://u@db:5432/app?sslmode=disable', schema: 'ingest' });
+    assert.equal(config.vod.mode, 'tencent');
+    assert.ok(config.vod.mode === 'tencent' && config.vod.credentials.sessionToken === 'token');
+    assert.ok(config.vod.mode === 'tencent' && config.vod.vodEndpoint === 'http://127.0.0.1:9000');
+    assert.equal(config.vod.region, 'ap-chongqing');
+    assert.deepEqual(config.pubsub, { mode: 'redis', url: 'redis://127.0.0.1:6379' });
+  });
+
+  it('treats empty variables as unset', () => {
+    assert.equal(loadConfig({ DATABASE_URL: '', PORT: '' }).database.mode, 'embedded');
+  });
+
+  it('reports every bad variable at once', () => {
+    const error = catchConfigError({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      MAX_FILE_BYTES: '-5',
+      PART_BYTES: '1000',
+      DEFAULT_CONCURRENCY: '500',
+      REDIS_URL: 'http://nope',
+      VOD_ENDPOINT: 'not a url',
+      LOG_LEVEL: 'loud',
+    });
+    const named = error.problems.map((problem) => problem.split(':')[0]);
+    for (const variable of ['PORT', 'DATABASE_URL', 'MAX_FILE_BYTES', 'PART_BYTES', 'DEFAULT_CONCURRENCY', 'REDIS_URL', 'VOD_ENDPOINT', 'LOG_LEVEL']) {
+      assert.ok(named.includes(variable), `${variable} should be reported; got ${error.message}`);
+    }
+  });
+
+  it('needs the secret id and key together, and a token only with them', () => {
+    const missingKey = catchConfigError({ TENCENTCLOUD_SECRET_ID: 'AKID' });
+    assert.match(missingKey.message, /TENCENTCLOUD_SECRET_KEY/);
+    const lonelyToken = catchConfigError({ TENCENTCLOUD_SESSION_TOKEN: 'tok' });
+    assert.match(lonelyToken.message, /TENCENTCLOUD_SESSION_TOKEN/);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.server));
+    assert.throws(() => {
+      (config.server as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const error = catchConfigError({ TENCENTCLOUD_SECRET_KEY: 'super-secret-value' });
+    assert.doesNotMatch(error.message, /super-secret-value/);
+  });
+});
+
+describe('splitSchemaParameter', () => {
+  it('defaults to public and keeps other parameters', () => {
+    assert.deepEqual(splitSchemaParameter('postgresql://h/db'), { url: 'postgresql://h/db', schema: 'public' });
+    assert.deepEqual(splitSchemaParameter('postgresql://h/db?schema=s1&application_name=x'), {
+      url: 'postgresql://h/db?application_name=x',
+      schema: 's1',
+    });
+  });
+});
+
+function catchConfigError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}
