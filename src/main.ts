@@ -4,7 +4,9 @@ import type { Config } from './config/config.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { ApiKeyRepository } from './db/api-key-repository.ts';
 import { openDatabase } from './db/database.ts';
+import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
+import { startVodBackend, vodProbeUrl } from './runtime/vod-backend.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -19,11 +21,20 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log.level);
   const db = await openDatabase(config.database, logger);
-  const app = createApp({ config, db, logger });
+  const vod = await startVodBackend(config.vod, logger);
+  const app = createApp({
+    config,
+    db,
+    logger,
+    readinessChecks: [{ name: 'vod', check: tcpReachable(vodProbeUrl(vod.connection)) }],
+  });
   if (db.embedded) await printDevelopmentKeyOnce(app.apiKeys);
   const address = await app.listen(config.server.port, config.server.host);
   const shownHost = config.server.host === '0.0.0.0' ? 'localhost' : config.server.host;
-  logger.info({ port: address.port, database: db.embedded ? 'embedded' : 'postgres' }, 'vod-ingest listening');
+  logger.info(
+    { port: address.port, database: db.embedded ? 'embedded' : 'postgres', vod: vod.embedded ? 'emulator' : 'tencent' },
+    'vod-ingest listening',
+  );
   console.log(`vod-ingest: GraphQL and GraphiQL at http://${shownHost}:${address.port}/graphql`);
 
   let stopping = false;
@@ -33,6 +44,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     app
       .close()
+      .then(() => vod.close())
       .then(() => db.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -24,7 +24,7 @@ export interface VodCredentials {
 }
 
 export type VodConfig =
-  | { readonly mode: 'emulator'; readonly region: string; readonly dataDir: string }
+  | { readonly mode: 'emulator'; readonly region: string; readonly dataDir: string; readonly emulatorPort: number }
   | {
       readonly mode: 'tencent';
       readonly region: string;

@@ -51,7 +51,7 @@ export function splitSchemaParameter(databaseUrl: string): { url: string; schema
 
 function vodConfig(env: Env, dataDir: string): VodConfig {
   if (env.TENCENTCLOUD_SECRET_ID === undefined || env.TENCENTCLOUD_SECRET_KEY === undefined) {
-    return { mode: 'emulator', region: env.VOD_REGION, dataDir: path.join(dataDir, 'emulator') };
+    return { mode: 'emulator', region: env.VOD_REGION, dataDir: path.join(dataDir, 'emulator'), emulatorPort: env.EMULATOR_PORT };
   }
   return {
     mode: 'tencent',

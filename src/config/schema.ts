@@ -29,6 +29,7 @@ export const EnvSchema = z
   .object({
     PORT: integer(0, 65535).default(4000),
     HOST: nonEmpty.default('0.0.0.0'),
+    EMULATOR_PORT: integer(0, 65535).default(0),
     DATA_DIR: nonEmpty.default('./data'),
     DATABASE_URL: z
       .string()
