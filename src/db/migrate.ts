@@ -48,10 +48,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const migrations = await readMigrations(options.migrationsDir);
   const client = await options.pool.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
-    await client.query(`SET search_path TO ${quoteIdent(options.schema)}`);
+    // Lock first: even `CREATE SCHEMA IF NOT EXISTS` races between two fresh starts.
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
     try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+      await client.query(`SET search_path TO ${quoteIdent(options.schema)}`);
       return await applyPending(client, migrations, options.logger);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
