@@ -154,7 +154,7 @@ export async function uploadPart(call: CosCall, deps: CosOpsDeps): Promise<void>
   const upload = deps.multipart.get(addr.bucket, addr.key, addr.query.get('uploadid') ?? '');
   if (await injectPartFault(call, deps.faults.partFault(partNumber, false), deps.counters)) return;
   const part = await deps.multipart.putPart(upload, partNumber, call.req, { contentMd5: header(call.req.headers, 'content-md5') });
-  sendEmpty(call, 200, { ETag: part.etag });
+  sendEmpty(call, 200, { ETag: part.etag, 'x-cos-hash-crc64ecma': part.crc64 ?? '' });
 }
 
 export async function completeMultipart(call: CosCall, deps: CosOpsDeps): Promise<void> {

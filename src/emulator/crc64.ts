@@ -11,6 +11,8 @@ const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
 
 const TABLES = 8;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const EMPTY_WORDS = new Uint32Array(0);
 const LO = new Uint32Array(TABLES * 256);
 const HI = new Uint32Array(TABLES * 256);
 
@@ -52,7 +54,33 @@ export class Crc64 {
     let hi = this.hi;
     let i = 0;
     const n = buf.length;
-    const end8 = n - (n % 8);
+    // Bytes up to a 4-byte boundary one at a time, then whole 8-byte words through a Uint32Array view.
+    if (LITTLE_ENDIAN) {
+      while (i < n && (buf.byteOffset + i) % 4 !== 0) {
+        const idx = (lo ^ buf[i]!) & 0xff;
+        lo = ((lo >>> 8) | (hi << 24)) ^ LO[idx]!;
+        hi = (hi >>> 8) ^ HI[idx]!;
+        i++;
+      }
+    }
+    const words = LITTLE_ENDIAN ? (n - i) >>> 3 : 0;
+    const view = words > 0 ? new Uint32Array(buf.buffer, buf.byteOffset + i, words * 2) : EMPTY_WORDS;
+    for (let w = 0; w < words * 2; w += 2) {
+      lo ^= view[w]!;
+      hi ^= view[w + 1]!;
+      const a = 7 * 256 + (lo & 0xff);
+      const b = 6 * 256 + ((lo >>> 8) & 0xff);
+      const c = 5 * 256 + ((lo >>> 16) & 0xff);
+      const d = 4 * 256 + (lo >>> 24);
+      const e = 3 * 256 + (hi & 0xff);
+      const f = 2 * 256 + ((hi >>> 8) & 0xff);
+      const g = 256 + ((hi >>> 16) & 0xff);
+      const h = hi >>> 24;
+      lo = LO[a]! ^ LO[b]! ^ LO[c]! ^ LO[d]! ^ LO[e]! ^ LO[f]! ^ LO[g]! ^ LO[h]!;
+      hi = HI[a]! ^ HI[b]! ^ HI[c]! ^ HI[d]! ^ HI[e]! ^ HI[f]! ^ HI[g]! ^ HI[h]!;
+    }
+    i += words * 8;
+    const end8 = n - ((n - i) % 8);
     while (i < end8) {
       lo ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
       hi ^= buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24);

@@ -28,6 +28,8 @@ export interface PartMeta {
   readonly size: number;
   /** Quoted MD5 hex. */
   readonly etag: string;
+  /** CRC-64/XZ of the part, unsigned decimal. */
+  readonly crc64?: string | undefined;
   readonly lastModified: string;
   readonly file: string;
 }
@@ -107,7 +109,7 @@ export class MultipartStore {
       await rm(r.tmpFile, { force: true });
       throw error instanceof Error && 'code' in error && error.code === 'ENOENT' ? cosErrors.noSuchUpload() : error;
     }
-    const part: PartMeta = { partNumber, size: r.size, etag: `"${r.md5Hex}"`, lastModified: new Date().toISOString(), file };
+    const part: PartMeta = { partNumber, size: r.size, etag: `"${r.md5Hex}"`, crc64: r.crc64, lastModified: new Date().toISOString(), file };
     await new JsonDir<PartMeta>(dir).write(`part-${partNumber}`, part);
     const previous = upload.parts.get(partNumber);
     upload.parts.set(partNumber, part);
