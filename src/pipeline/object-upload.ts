@@ -5,6 +5,7 @@ import { cancellationError, throwIfCanceled } from './cancellation.ts';
 import { chunkParts, type Part } from './chunker.ts';
 import { FileDigest } from './file-digest.ts';
 import { uploadParts } from './part-uploader.ts';
+import { PartBufferPool } from './part-buffer-pool.ts';
 import type { PartSizer } from './part-size.ts';
 import { retryWithBackoff, type RetryPolicy } from './retry.ts';
 
@@ -50,8 +51,11 @@ export interface StoredFileDigest {
  */
 export async function uploadObject(options: ObjectUploadOptions): Promise<StoredFileDigest> {
   const digest = new FileDigest();
+  // One buffer per part in flight plus the one being filled: the memory bound, by construction.
+  const pool = new PartBufferPool(options.concurrency + 1);
   const chunked = chunkParts(options.source, {
     sizer: options.sizer,
+    pool,
     gauge: options.gauge,
     onBytesRead: options.onBytesRead,
   });
@@ -61,9 +65,9 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
     if (first.done === true) throw new VodError('InternalError', 'The chunker yielded no part.');
     const second = await parts.next();
     if (second.done === true) {
-      await putWholeObject(options, first.value, digest);
+      await putWholeObject(options, first.value, digest, pool);
     } else {
-      await uploadMultipart(options, prepend([first.value, second.value], parts), digest);
+      await uploadMultipart(options, prepend([first.value, second.value], parts), digest, pool);
     }
     const { bytes, sha256 } = digest.finish();
     return { bytes, sha256 };
@@ -73,7 +77,12 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
   }
 }
 
-async function putWholeObject(options: ObjectUploadOptions, part: Part, digest: FileDigest): Promise<void> {
+async function putWholeObject(
+  options: ObjectUploadOptions,
+  part: Part,
+  digest: FileDigest,
+  pool: PartBufferPool,
+): Promise<void> {
   const { store, key, signal } = options;
   try {
     const stored = await retryWithBackoff(() => store.putObject({ key, body: part.data, signal }), {
@@ -85,6 +94,7 @@ async function putWholeObject(options: ObjectUploadOptions, part: Part, digest: 
     options.onBytesStored?.(part.data.length);
   } finally {
     options.gauge?.release(part.data.length);
+    pool.release(part.data);
   }
 }
 
@@ -92,6 +102,7 @@ async function uploadMultipart(
   options: ObjectUploadOptions,
   parts: AsyncIterator<Part>,
   digest: FileDigest,
+  pool: PartBufferPool,
 ): Promise<void> {
   const { store, key, signal } = options;
   const api = { policy: options.retryPolicy, signal };
@@ -110,6 +121,7 @@ async function uploadMultipart(
       signal,
       onPartSettled: (part, stored) => {
         options.gauge?.release(part.data.length);
+        pool.release(part.data);
         if (stored) options.onBytesStored?.(part.data.length);
       },
     });

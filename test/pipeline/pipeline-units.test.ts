@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { BufferGauge } from '../../src/pipeline/buffer-gauge.ts';
 import { chunkParts, type Part } from '../../src/pipeline/chunker.ts';
 import { checkProvidedSegments, checkSegmentPath, listManifestFiles } from '../../src/pipeline/manifest-rules.ts';
+import { PartBufferPool } from '../../src/pipeline/part-buffer-pool.ts';
 import { MAX_PARTS, PartSizer } from '../../src/pipeline/part-size.ts';
 import { backoffDelayMs, retryWithBackoff } from '../../src/pipeline/retry.ts';
 import { TransientVodError } from '../../src/pipeline/transient-error.ts';
@@ -178,5 +179,23 @@ describe('pipeline manifest rules', () => {
     assert.throws(() => checkProvidedSegments(['a.ts', 'b.ts'], ['a.ts']), /not provided: b.ts/);
     assert.throws(() => checkProvidedSegments(['a.ts'], ['a.ts', 'x.ts']), /does not reference: x.ts/);
     assert.throws(() => checkProvidedSegments(['a.ts'], ['a.ts', 'a.ts']), /more than once/);
+  });
+});
+
+describe('pipeline part buffer pool', () => {
+  it('reuses released buffers and makes the extra taker wait', async () => {
+    const pool = new PartBufferPool(2);
+    const a = await pool.acquire(MiB);
+    const b = await pool.acquire(MiB);
+    let third: Buffer | undefined;
+    const waiting = pool.acquire(MiB).then((buffer) => (third = buffer));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(third, undefined);
+    pool.release(a.subarray(0, 10));
+    await waiting;
+    assert.equal(third?.buffer, a.buffer);
+    assert.equal(third?.length, MiB);
+    pool.release(b);
+    pool.release(third);
   });
 });
