@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningEmulator } from '../../src/emulator/emulator.ts';
-import { bytes, cosClient, cosPathStyleClient, rejection, startTestEmulator, vodClient, type TestEmulator } from './helpers.ts';
+import { cosAuthorizationHeader } from '../../src/emulator/cos-sign.ts';
+import { bytes, cosClient, cosPathStyleClient, rejection, sha256, startTestEmulator, vodClient, type TestEmulator } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -142,5 +146,52 @@ describe('emulator: COS XML API', () => {
     assert.equal(e['code'], 'NoSuchUpload');
     const admin = (await (await fetch(`${emulator.vodEndpoint}/__emulator/uploads?bucket=${s.Bucket}&prefix=${encodeURIComponent(s.Key)}`)).json()) as unknown[];
     assert.equal(admin.length, 0);
+  });
+
+  it('a client that disconnects mid-body stores nothing and leaves no temp file', async () => {
+    const { emulator } = t;
+    const s = await session(emulator);
+    const host = `${s.Bucket}.cos.${s.Region}.myqcloud.com`;
+    const now = Math.floor(Date.now() / 1000);
+    const times = `${now - 1};${now + 600}`;
+    const authorization = cosAuthorizationHeader({
+      method: 'PUT', path: `/${s.Key}`, params: [], headers: [['content-length', String(MiB)], ['host', host]],
+      signTime: times, keyTime: times, secretKey: emulator.secretKey, secretId: emulator.secretId,
+    });
+    const [hostname, port] = emulator.hostPort.split(':') as [string, string];
+    const req = request({ hostname, port: Number(port), method: 'PUT', path: `/${s.Key}`, headers: { Host: host, 'Content-Length': String(MiB), Authorization: authorization } });
+    req.on('error', () => undefined);
+    req.write(bytes(200_000));
+    await new Promise((r) => setTimeout(r, 100));
+    req.destroy();
+    const tmp = path.join(t.dataDir, 'tmp');
+    for (let i = 0; i < 50 && (await readdir(tmp)).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await readdir(tmp), []);
+    assert.equal(emulator.state.object(s.Bucket, s.Key), undefined);
+  });
+
+  it('concurrent multipart uploads of several sessions all land intact', async () => {
+    const { emulator } = t;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const s = await session(emulator);
+        const cos = cosClient(emulator, s.cert);
+        const base = { Bucket: s.Bucket, Region: s.Region, Key: s.Key };
+        const data = bytes(2 * MiB + i * 1000, 100 + i);
+        const init = await cos.multipartInit(base);
+        const parts = await Promise.all(
+          [0, 1, 2].map(async (k) => {
+            const r = await cos.multipartUpload({ ...base, UploadId: init.UploadId, PartNumber: k + 1, Body: data.subarray(k * MiB, (k + 1) * MiB) });
+            return { PartNumber: k + 1, ETag: r.ETag };
+          }),
+        );
+        await cos.multipartComplete({ ...base, UploadId: init.UploadId, Parts: parts });
+        return { s, data };
+      }),
+    );
+    for (const { s, data } of results) {
+      const res = await fetch(`${emulator.cosEndpoint}/${s.Bucket}/${s.Key}`);
+      assert.equal(sha256(Buffer.from(await res.arrayBuffer())), sha256(data));
+    }
   });
 });
