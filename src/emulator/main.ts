@@ -3,7 +3,7 @@
  * [--region R] [--sub-app-ids 1,2]`. Prints one JSON line (endpoints and keys) on stdout, logs to
  * stderr, serves until SIGINT/SIGTERM.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,7 @@ if (subAppIds?.some((n) => !Number.isSafeInteger(n) || n <= 0) === true) {
   console.error('--sub-app-ids: comma-separated positive integers');
   process.exit(2);
 }
+const ownDataDir = values['data-dir'] === undefined;
 const dataDir = values['data-dir'] ?? (await mkdtemp(path.join(os.tmpdir(), 'vod-emulator-')));
 
 const emulator = await startEmulator({
@@ -66,13 +67,16 @@ const stop = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
-  emulator.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'close failed');
-      process.exit(1);
-    },
-  );
+  emulator
+    .close()
+    .then(() => (ownDataDir ? rm(dataDir, { recursive: true, force: true }) : undefined))
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'close failed');
+        process.exit(1);
+      },
+    );
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
