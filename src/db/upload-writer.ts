@@ -1,0 +1,219 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { VodError } from '../errors/vod-error.ts';
+import { IN_FLIGHT_STATUSES, statusesBefore } from '../uploads/transitions.ts';
+import type { FileRole, UploadStatus } from '../uploads/upload-record.ts';
+
+/** Identifies one upload: ids are per tenant. */
+export interface UploadKey {
+  readonly tenantId: string;
+  readonly id: string;
+}
+
+/** What is known of an upload before the first cloud call. */
+export interface NewUploadFields {
+  readonly region: string;
+  readonly mediaName: string;
+  readonly mediaType: string;
+  readonly coverType: string | null;
+  readonly procedure: string | null;
+  readonly subAppId: number | null;
+  readonly classId: number | null;
+  readonly storageRegion: string | null;
+  readonly expireTime: Date | null;
+  readonly sourceContext: string | null;
+  readonly concurrency: number | null;
+  readonly mediaSizeHint: number | null;
+}
+
+export type ClaimResult = { readonly kind: 'claimed' } | { readonly kind: 'succeeded-before' };
+
+export interface ByteCounters {
+  readonly bytesReceived: number;
+  readonly bytesUploaded: number;
+  readonly bytesTotal?: number | undefined;
+}
+
+export interface OpenMultipart {
+  readonly role: FileRole;
+  readonly path: string;
+  readonly storageKey: string;
+  readonly multipartUploadId: string;
+}
+
+/**
+ * Every write of an upload's life. Status changes are conditional updates on the statuses the state
+ * machine allows before them, so two writers can never move one upload in incompatible ways.
+ */
+export class UploadWriter {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Writes the PENDING record, or takes over a FAILED/CANCELED one with the same id. A SUCCEEDED id
+   * is reported as such; an in-flight id is refused.
+   */
+  async claim(key: UploadKey, fields: NewUploadFields, instanceId: string): Promise<ClaimResult> {
+    const data = {
+      ...fields,
+      mediaSizeHint: toBigInt(fields.mediaSizeHint),
+      bytesTotal: toBigInt(fields.mediaSizeHint),
+      instanceId,
+    };
+    const existing = await this.prisma.upload.findUnique({ where: { tenantId_id: key }, select: { status: true } });
+    if (existing === null) {
+      try {
+        await this.prisma.upload.create({ data: { ...key, ...data, status: 'PENDING' } });
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        return this.claim(key, fields, instanceId);
+      }
+    }
+    if (existing.status === 'SUCCEEDED') return { kind: 'succeeded-before' };
+    const retried = await this.prisma.$transaction(async (tx) => {
+      const moved = await tx.upload.updateMany({
+        where: { ...key, status: { in: statusesBefore('PENDING') } },
+        data: {
+          ...data,
+          status: 'PENDING',
+          bytesReceived: 0n,
+          bytesUploaded: 0n,
+          fileId: null,
+          mediaUrl: null,
+          coverUrl: null,
+          requestId: null,
+          errorCode: null,
+          errorMessage: null,
+          vodSessionKey: null,
+          storageBucket: null,
+          bucketRegion: null,
+          finishedAt: null,
+        },
+      });
+      if (moved.count === 1) await tx.storedFile.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: null } });
+      return moved.count === 1;
+    });
+    if (!retried) {
+      throw new VodError('InvalidParameter', `An upload with id ${key.id} is already in progress.`, { uploadId: key.id });
+    }
+    return { kind: 'claimed' };
+  }
+
+  async markApplied(
+    key: UploadKey,
+    applied: { vodSessionKey: string; storageBucket: string; bucketRegion: string; requestId: string },
+  ): Promise<void> {
+    await this.move(key, 'UPLOADING', applied);
+  }
+
+  async markCommitting(key: UploadKey, counters: ByteCounters): Promise<void> {
+    await this.move(key, 'COMMITTING', countersData(counters));
+  }
+
+  async saveProgress(key: UploadKey, counters: ByteCounters): Promise<void> {
+    await this.prisma.upload.updateMany({
+      where: { ...key, status: { in: [...IN_FLIGHT_STATUSES] } },
+      data: countersData(counters),
+    });
+  }
+
+  async markSucceeded(
+    key: UploadKey,
+    result: { fileId: string; mediaUrl: string; coverUrl: string | null; requestId: string; counters: ByteCounters },
+  ): Promise<void> {
+    const { counters, ...fields } = result;
+    await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), finishedAt: new Date() });
+  }
+
+  /** FAILED or CANCELED with the error's code; false when the upload had already ended. */
+  async markEnded(
+    key: UploadKey,
+    status: 'FAILED' | 'CANCELED',
+    error: { code: string; message: string; requestId?: string | undefined },
+    counters?: ByteCounters,
+  ): Promise<boolean> {
+    const moved = await this.prisma.upload.updateMany({
+      where: { ...key, status: { in: statusesBefore(status).filter((from) => IN_FLIGHT_STATUSES.includes(from)) } },
+      data: {
+        status,
+        errorCode: error.code,
+        errorMessage: error.message,
+        ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+        ...(counters === undefined ? {} : countersData(counters)),
+        finishedAt: new Date(),
+      },
+    });
+    return moved.count === 1;
+  }
+
+  async recordMultipartStarted(key: UploadKey, file: OpenMultipart): Promise<void> {
+    const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
+    await this.prisma.storedFile.upsert({
+      where,
+      create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, storageKey: file.storageKey, multipartUploadId: file.multipartUploadId },
+      update: { storageKey: file.storageKey, multipartUploadId: file.multipartUploadId },
+    });
+  }
+
+  /** The multipart upload is closed (completed or aborted): nothing is left to clean up. */
+  async recordMultipartClosed(key: UploadKey, file: { role: FileRole; path: string }): Promise<void> {
+    await this.prisma.storedFile.updateMany({
+      where: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path },
+      data: { multipartUploadId: null },
+    });
+  }
+
+  async recordFileStored(
+    key: UploadKey,
+    file: { role: FileRole; path: string; storageKey: string; bytes: number; sha256: string },
+  ): Promise<void> {
+    const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
+    const stored = { storageKey: file.storageKey, bytes: BigInt(file.bytes), sha256: file.sha256, storedAt: new Date(), multipartUploadId: null };
+    await this.prisma.storedFile.upsert({
+      where,
+      create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, ...stored },
+      update: stored,
+    });
+  }
+
+  /** Uploads some process left in flight: what a restart of that process must clean up. */
+  async findInFlight(instanceId: string): Promise<Array<UploadKey & { storageBucket: string | null; bucketRegion: string | null; region: string }>> {
+    return this.prisma.upload.findMany({
+      where: { instanceId, status: { in: [...IN_FLIGHT_STATUSES] } },
+      select: { tenantId: true, id: true, storageBucket: true, bucketRegion: true, region: true },
+    });
+  }
+
+  async openMultiparts(key: UploadKey): Promise<OpenMultipart[]> {
+    const rows = await this.prisma.storedFile.findMany({
+      where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: { not: null } },
+    });
+    return rows.flatMap((row) =>
+      row.multipartUploadId === null || row.storageKey === null
+        ? []
+        : [{ role: row.role, path: row.path, storageKey: row.storageKey, multipartUploadId: row.multipartUploadId }],
+    );
+  }
+
+  private async move(key: UploadKey, to: UploadStatus, data: Record<string, unknown>): Promise<void> {
+    const moved = await this.prisma.upload.updateMany({ where: { ...key, status: { in: statusesBefore(to) } }, data: { ...data, status: to } });
+    if (moved.count !== 1) {
+      throw new VodError('InternalError', `Upload ${key.id} could not move to ${to}.`, { uploadId: key.id });
+    }
+  }
+}
+
+function countersData(counters: ByteCounters): Record<string, bigint> {
+  return {
+    bytesReceived: BigInt(counters.bytesReceived),
+    bytesUploaded: BigInt(counters.bytesUploaded),
+    ...(counters.bytesTotal === undefined ? {} : { bytesTotal: BigInt(counters.bytesTotal) }),
+  };
+}
+
+function toBigInt(value: number | null): bigint | null {
+  return value === null ? null : BigInt(value);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+}
