@@ -1,0 +1,57 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { UploadStatus } from '../uploads/upload-record.ts';
+
+/** The service's Prometheus metrics, in a registry of their own (one per app, so tests don't share). */
+export class UploadMetrics {
+  readonly registry = new Registry();
+  readonly #uploads = new Counter({
+    name: 'vod_ingest_uploads_total',
+    help: 'Uploads that reached a terminal status, by status.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly #errors = new Counter({
+    name: 'vod_ingest_errors_total',
+    help: 'Failed uploads by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly #bytesReceived = new Counter({
+    name: 'vod_ingest_bytes_received_total',
+    help: 'Bytes read from clients.',
+    registers: [this.registry],
+  });
+  readonly #bytesStored = new Counter({
+    name: 'vod_ingest_bytes_stored_total',
+    help: 'Bytes acknowledged by object storage.',
+    registers: [this.registry],
+  });
+  readonly #inFlight = new Gauge({
+    name: 'vod_ingest_uploads_in_flight',
+    help: 'Uploads running in this process.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'vod_ingest_' });
+  }
+
+  uploadStarted(): void {
+    this.#inFlight.inc();
+  }
+
+  uploadEnded(status: UploadStatus, errorCode?: string): void {
+    this.#inFlight.dec();
+    this.#uploads.inc({ status });
+    if (errorCode !== undefined) this.#errors.inc({ code: errorCode });
+  }
+
+  bytesMoved(received: number, stored: number): void {
+    if (received > 0) this.#bytesReceived.inc(received);
+    if (stored > 0) this.#bytesStored.inc(stored);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,66 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import type { PubSubConfig } from '../config/config.ts';
+import type { UploadRecord } from './upload-record.ts';
+
+/** An UploadRecord as it crosses the pub/sub transport (JSON: dates as ISO strings). */
+export type UploadSnapshot = Omit<UploadRecord, 'expireTime' | 'createdAt' | 'updatedAt' | 'finishedAt'> & {
+  readonly expireTime: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
+};
+
+/** Topics are keyed by `tenantId:uploadId`, so a tenant can only ever hear its own uploads. */
+export type UploadEvents = {
+  uploadProgress: [topicKey: string, snapshot: UploadSnapshot];
+  uploadCancel: [topicKey: string, request: { readonly requestedAt: string }];
+};
+
+export type UploadPubSub = PubSub<UploadEvents>;
+
+export interface UploadEventBus {
+  readonly pubsub: UploadPubSub;
+  close(): Promise<void>;
+}
+
+export function topicKey(tenantId: string, uploadId: string): string {
+  return `${tenantId}:${uploadId}`;
+}
+
+/** In-process by default; with Redis, every instance sharing it hears every event. */
+export function createUploadEventBus(config: PubSubConfig): UploadEventBus {
+  if (config.mode === 'memory') return { pubsub: createPubSub<UploadEvents>(), close: () => Promise.resolve() };
+  const publishClient = new Redis(config.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const subscribeClient = new Redis(config.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub<UploadEvents>({ eventTarget }),
+    async close() {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+      await Promise.resolve();
+    },
+  };
+}
+
+export function toSnapshot(record: UploadRecord): UploadSnapshot {
+  return {
+    ...record,
+    expireTime: record.expireTime?.toISOString() ?? null,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export function fromSnapshot(snapshot: UploadSnapshot): UploadRecord {
+  return {
+    ...snapshot,
+    expireTime: snapshot.expireTime === null ? null : new Date(snapshot.expireTime),
+    createdAt: new Date(snapshot.createdAt),
+    updatedAt: new Date(snapshot.updatedAt),
+    finishedAt: snapshot.finishedAt === null ? null : new Date(snapshot.finishedAt),
+  };
+}
