@@ -6,19 +6,31 @@ import type { Config } from './config/config.ts';
 import { ApiKeyRepository, type AuthenticatedTenant } from './db/api-key-repository.ts';
 import type { Database } from './db/database.ts';
 import { UploadRepository } from './db/upload-repository.ts';
+import { UploadWriter } from './db/upload-writer.ts';
 import { toVodError } from './errors/vod-error.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
+import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
+import type { ServerContext } from './http/server-context.ts';
+import { attachGraphQLWebSocket } from './http/websocket.ts';
 import type { Logger } from './logging/logger.ts';
+import { UploadMetrics } from './metrics/upload-metrics.ts';
+import type { PipelineDependencies } from './pipeline/upload-pipeline.ts';
+import type { UploadEventBus } from './uploads/upload-events.ts';
+import { UploadService } from './uploads/upload-service.ts';
 
 export interface AppDependencies {
   readonly config: Config;
   readonly db: Database;
   readonly logger: Logger;
+  readonly pipeline: PipelineDependencies;
+  readonly events: UploadEventBus;
+  /** Names this process on the uploads it runs (see recovery). */
+  readonly instanceId: string;
   /** Besides the database, what /readyz must find reachable (e.g. the VOD endpoint). */
   readonly readinessChecks?: readonly ReadinessCheck[];
 }
@@ -26,26 +38,33 @@ export interface AppDependencies {
 export interface App {
   readonly server: http.Server;
   readonly apiKeys: ApiKeyRepository;
+  readonly uploads: UploadService;
+  readonly metrics: UploadMetrics;
   listen(port: number, host?: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
 
-interface ServerContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  tenant: AuthenticatedTenant;
-  requestId: string;
-}
-
 const GRAPHQL_PATH = '/graphql';
-/** How long a refused request's unread body may keep its connection before it is cut. */
+/** How long a refused or answered request's unread body may keep its connection before it is cut. */
 const UNREAD_BODY_GRACE_MS = 200;
 
-/** Builds the HTTP server (GraphQL, health, readiness). Touches no environment and listens on nothing yet. */
+/** Builds the HTTP server (GraphQL over HTTP, SSE and WebSocket; health; metrics). Reads no environment. */
 export function createApp(deps: AppDependencies): App {
-  const { db, logger } = deps;
+  const { config, db, logger } = deps;
   const apiKeys = new ApiKeyRepository(db.prisma);
-  const uploads = new UploadRepository(db.prisma);
+  const uploadReader = new UploadRepository(db.prisma);
+  const metrics = new UploadMetrics();
+  const uploadService = new UploadService({
+    reader: uploadReader,
+    writer: new UploadWriter(db.prisma),
+    pubsub: deps.events.pubsub,
+    pipeline: deps.pipeline,
+    metrics,
+    logger,
+    instanceId: deps.instanceId,
+    defaultRegion: config.vod.region,
+    maxFileBytes: config.limits.maxFileBytes,
+  });
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }, ...(deps.readinessChecks ?? [])];
 
   const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
@@ -61,10 +80,13 @@ export function createApp(deps: AppDependencies): App {
       warn: (...args) => logger.warn({ yoga: args }, 'yoga'),
       error: (...args) => logger.error({ yoga: args }, 'yoga'),
     },
-    context: ({ tenant, requestId }): GraphQLContext => ({
+    context: ({ tenant, requestId, signal }): GraphQLContext => ({
       tenantId: tenant.tenantId,
       requestId,
-      uploads,
+      uploads: uploadReader,
+      uploadService,
+      pubsub: deps.events.pubsub,
+      signal,
       logger: logger.child({ requestId, tenant: tenant.tenantName }),
     }),
   });
@@ -78,6 +100,12 @@ export function createApp(deps: AppDependencies): App {
       const report = await runReadinessChecks(readinessChecks);
       return sendJson(res, report.ready ? 200 : 503, report);
     }
+    if (url.pathname === '/metrics') {
+      const rendered = await metrics.render();
+      res.writeHead(200, { 'content-type': rendered.contentType });
+      res.end(rendered.body);
+      return;
+    }
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'Not found' });
     if (isGraphiQLPageRequest(req, url)) {
       await yoga(req, res, { requestId } as ServerContext);
@@ -86,18 +114,21 @@ export function createApp(deps: AppDependencies): App {
     let tenant: AuthenticatedTenant;
     try {
       tenant = await authenticateRequest(req, apiKeys);
+      if (isMultipartRequest(req)) {
+        assertCsrfSafe(req);
+        cutUnreadBodyAfterResponse(req, res);
+        await parseMultipartOperations(req, res, config.limits);
+      }
     } catch (error) {
       return refuse(req, res, error);
     }
-    await yoga(req, res, { tenant, requestId } as ServerContext);
+    await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
   }
 
   function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    if (!req.complete) {
-      res.setHeader('connection', 'close');
-      res.once('finish', () => setTimeout(() => req.complete || req.destroy(), UNREAD_BODY_GRACE_MS).unref());
-    }
-    sendGraphQLError(res, toVodError(error));
+    cutUnreadBodyAfterResponse(req, res);
+    if (!req.complete) res.setHeader('connection', 'close');
+    if (!res.headersSent) sendGraphQLError(res, toVodError(error));
   }
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
@@ -107,10 +138,13 @@ export function createApp(deps: AppDependencies): App {
       else res.destroy();
     });
   });
+  const webSocket = attachGraphQLWebSocket({ server, path: GRAPHQL_PATH, yoga, apiKeys, logger });
 
   return {
     server,
     apiKeys,
+    uploads: uploadService,
+    metrics,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -121,6 +155,7 @@ export function createApp(deps: AppDependencies): App {
       });
     },
     async close() {
+      await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -130,6 +165,25 @@ export function createApp(deps: AppDependencies): App {
   };
 }
 
+/**
+ * When the answer goes out before the body was read (an early error), the client would keep
+ * sending into a paused socket; cut the connection shortly after the response instead.
+ */
+function cutUnreadBodyAfterResponse(req: IncomingMessage, res: ServerResponse): void {
+  res.once('finish', () => {
+    if (!req.complete) setTimeout(() => req.complete || req.destroy(), UNREAD_BODY_GRACE_MS).unref();
+  });
+}
+
+/** Aborts when the connection closes before the response was sent: the client went away. */
+function clientGoneSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   const single = Array.isArray(value) ? value[0] : value;
   return single !== undefined && /^[\w.-]{1,128}$/.test(single) ? single : undefined;
@@ -137,9 +191,5 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 /** A browser asking for the GraphiQL page itself (not running an operation) needs no key. */
 function isGraphiQLPageRequest(req: IncomingMessage, url: URL): boolean {
-  return (
-    req.method === 'GET' &&
-    !url.searchParams.has('query') &&
-    (req.headers.accept ?? '').includes('text/html')
-  );
+  return req.method === 'GET' && !url.searchParams.has('query') && (req.headers.accept ?? '').includes('text/html');
 }

@@ -4,9 +4,14 @@ import type { Config } from './config/config.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { ApiKeyRepository } from './db/api-key-repository.ts';
 import { openDatabase } from './db/database.ts';
+import { UploadRepository } from './db/upload-repository.ts';
+import { UploadWriter } from './db/upload-writer.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
+import { createPipelineDependencies } from './runtime/pipeline-dependencies.ts';
 import { startVodBackend, vodProbeUrl } from './runtime/vod-backend.ts';
+import { recoverInterruptedUploads } from './uploads/recovery.ts';
+import { createUploadEventBus } from './uploads/upload-events.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -22,17 +27,30 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const db = await openDatabase(config.database, logger);
   const vod = await startVodBackend(config.vod, logger);
+  const pipeline = createPipelineDependencies(vod.connection, config.multipart);
+  const events = createUploadEventBus(config.pubsub);
+  const instanceId = config.server.instanceId;
+  await recoverInterruptedUploads(instanceId, {
+    reader: new UploadRepository(db.prisma),
+    writer: new UploadWriter(db.prisma),
+    pipeline,
+    pubsub: events.pubsub,
+    logger,
+  });
   const app = createApp({
     config,
     db,
     logger,
+    pipeline,
+    events,
+    instanceId,
     readinessChecks: [{ name: 'vod', check: tcpReachable(vodProbeUrl(vod.connection)) }],
   });
   if (db.embedded) await printDevelopmentKeyOnce(app.apiKeys);
   const address = await app.listen(config.server.port, config.server.host);
   const shownHost = config.server.host === '0.0.0.0' ? 'localhost' : config.server.host;
   logger.info(
-    { port: address.port, database: db.embedded ? 'embedded' : 'postgres', vod: vod.embedded ? 'emulator' : 'tencent' },
+    { port: address.port, instanceId, database: db.embedded ? 'embedded' : 'postgres', vod: vod.embedded ? 'emulator' : 'tencent' },
     'vod-ingest listening',
   );
   console.log(`vod-ingest: GraphQL and GraphiQL at http://${shownHost}:${address.port}/graphql`);
@@ -44,6 +62,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     app
       .close()
+      .then(() => events.close())
       .then(() => vod.close())
       .then(() => db.close())
       .then(() => process.exit(0))

@@ -1,6 +1,11 @@
 /** The validated, nested, frozen configuration every module receives; nothing else reads the environment. */
 export interface Config {
-  readonly server: { readonly port: number; readonly host: string };
+  readonly server: {
+    readonly port: number;
+    readonly host: string;
+    /** Names this instance on the uploads it runs; a restart with the same id cleans them up. */
+    readonly instanceId: string;
+  };
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly vod: VodConfig;

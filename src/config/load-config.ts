@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { EnvSchema, type Env } from './schema.ts';
 import type { Config, DatabaseConfig, VodConfig } from './config.ts';
@@ -10,7 +11,8 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses the environment once. Pure: reads only its argument. Reports every bad variable at once
+ * Parses the environment once. Pure but for the host name (the default instance id): reads only its
+ * argument. Reports every bad variable at once
  * by throwing a ConfigError; the caller decides how to stop.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -25,7 +27,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 function toConfig(env: Env): Config {
   const dataDir = path.resolve(env.DATA_DIR);
   return {
-    server: { port: env.PORT, host: env.HOST },
+    server: { port: env.PORT, host: env.HOST, instanceId: env.INSTANCE_ID ?? `${os.hostname()}:${env.PORT}` },
     dataDir,
     database: databaseConfig(env, dataDir),
     vod: vodConfig(env, dataDir),

@@ -30,6 +30,7 @@ export const EnvSchema = z
     PORT: integer(0, 65535).default(4000),
     HOST: nonEmpty.default('0.0.0.0'),
     EMULATOR_PORT: integer(0, 65535).default(0),
+    INSTANCE_ID: z.string().regex(/^[\w.:-]{1,128}$/, 'letters, digits and . _ : - only').optional(),
     DATA_DIR: nonEmpty.default('./data'),
     DATABASE_URL: z
       .string()

@@ -1,10 +1,16 @@
 import type { Logger } from '../logging/logger.ts';
 import type { UploadRepository } from '../db/upload-repository.ts';
+import type { UploadPubSub } from '../uploads/upload-events.ts';
+import type { UploadService } from '../uploads/upload-service.ts';
 
 /** What every resolver receives. `tenantId` is always set: unauthenticated requests never reach GraphQL. */
 export interface GraphQLContext {
   readonly tenantId: string;
   readonly requestId: string;
   readonly uploads: UploadRepository;
+  readonly uploadService: UploadService;
+  readonly pubsub: UploadPubSub;
+  /** Aborts when the client's connection goes away. */
+  readonly signal: AbortSignal;
   readonly logger: Logger;
 }

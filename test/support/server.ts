@@ -1,11 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createApp, type App } from '../../src/app.ts';
+import type { PubSubConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { createPipelineDependencies } from '../../src/runtime/pipeline-dependencies.ts';
+import { createUploadEventBus, type UploadEventBus } from '../../src/uploads/upload-events.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestServer {
   readonly app: App;
   readonly database: TestDatabase;
+  readonly emulator: RunningEmulator;
+  readonly events: UploadEventBus;
   readonly url: string;
   /** POSTs a GraphQL operation as JSON; `key` becomes the bearer token when given. */
   graphql(query: string, options?: { key?: string; variables?: Record<string, unknown> }): Promise<GraphQLAnswer>;
@@ -20,30 +29,65 @@ export interface GraphQLAnswer {
   };
 }
 
-/** The real app on a random loopback port, with its own database schema. */
-export async function startTestServer(label: string): Promise<TestServer> {
-  const database = await openTestDatabase(label);
-  const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1/unused', LOG_LEVEL: 'silent' });
-  const app = createApp({ config, db: database.db, logger: createLogger('silent') });
+export interface TestServerOptions {
+  /** Extra environment for loadConfig (limits, part size, ...). */
+  readonly env?: Record<string, string>;
+  /** Share one emulator between servers (e.g. two instances). */
+  readonly emulator?: RunningEmulator;
+  /** Share one database between servers. */
+  readonly database?: TestDatabase;
+  readonly pubsub?: PubSubConfig;
+  readonly instanceId?: string;
+}
+
+/** The real app on a random loopback port, with its own database schema and a real emulator. */
+export async function startTestServer(label: string, options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await openTestDatabase(label));
+  const emulatorDir = options.emulator === undefined ? await mkdtemp(path.join(os.tmpdir(), 'emu-')) : undefined;
+  const emulator = options.emulator ?? (await startEmulator({ port: 0, dataDir: emulatorDir ?? '' }));
+  const config = loadConfig({
+    DATABASE_URL: 'postgresql://unused@127.0.0.1/unused',
+    LOG_LEVEL: 'silent',
+    PART_BYTES: String(1024 * 1024),
+    ...options.env,
+  });
+  const pipeline = createPipelineDependencies(
+    { region: emulator.region, secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
+    config.multipart,
+  );
+  const events = createUploadEventBus(options.pubsub ?? { mode: 'memory' });
+  const app = createApp({
+    config,
+    db: database.db,
+    logger: createLogger(process.env['TEST_LOG_LEVEL'] === undefined ? 'silent' : 'debug'),
+    pipeline,
+    events,
+    instanceId: options.instanceId ?? `test-${label}`,
+  });
   const address = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;
   return {
     app,
     database,
+    emulator,
+    events,
     url,
-    async graphql(query, options = {}) {
+    async graphql(query, requestOptions = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (options.key !== undefined) headers['authorization'] = `Bearer ${options.key}`;
+      if (requestOptions.key !== undefined) headers['authorization'] = `Bearer ${requestOptions.key}`;
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ query, variables: options.variables }),
+        body: JSON.stringify({ query, variables: requestOptions.variables }),
       });
       return { status: response.status, body: (await response.json()) as GraphQLAnswer['body'] };
     },
     async dispose() {
       await app.close();
-      await database.dispose();
+      await events.close();
+      if (options.emulator === undefined) await emulator.close();
+      if (emulatorDir !== undefined) await rm(emulatorDir, { recursive: true, force: true });
+      if (options.database === undefined) await database.dispose();
     },
   };
 }

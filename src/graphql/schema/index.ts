@@ -1,6 +1,8 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { builder } from '../builder.ts';
 import './media-upload.ts';
+import './upload-media.ts';
+import './upload-progress.ts';
 
 /** The executable schema. Importing this module has no side effects beyond building types. */
 export const schema: GraphQLSchema = builder.toSchema();

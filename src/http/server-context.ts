@@ -1,0 +1,12 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthenticatedTenant } from '../db/api-key-repository.ts';
+
+/** What the HTTP (or WebSocket) layer hands graphql-yoga along with each request. */
+export interface ServerContext {
+  req: IncomingMessage;
+  res?: ServerResponse;
+  tenant: AuthenticatedTenant;
+  requestId: string;
+  /** Aborts when the client's connection goes away. */
+  signal: AbortSignal;
+}

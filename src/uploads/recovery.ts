@@ -1,0 +1,60 @@
+import type { UploadRepository } from '../db/upload-repository.ts';
+import type { UploadWriter } from '../db/upload-writer.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { PipelineDependencies } from '../pipeline/upload-pipeline.ts';
+import { toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
+
+export interface RecoveryDependencies {
+  readonly reader: UploadRepository;
+  readonly writer: UploadWriter;
+  readonly pipeline: Pick<PipelineDependencies, 'openObjectStore' | 'fallbackCredentials'>;
+  readonly pubsub: UploadPubSub;
+  readonly logger: Logger;
+}
+
+export interface RecoveryReport {
+  readonly interrupted: number;
+  readonly abortedMultiparts: number;
+  readonly failedAborts: number;
+}
+
+/**
+ * Run at start-up: whatever this instance left in flight when it stopped can never finish. Each
+ * such upload becomes FAILED (Interrupted) and its open multipart uploads are aborted (with the
+ * permanent key: the temporary one may have expired). An abort that fails stays recorded for the
+ * next start.
+ */
+export async function recoverInterruptedUploads(instanceId: string, deps: RecoveryDependencies): Promise<RecoveryReport> {
+  let interrupted = 0;
+  let abortedMultiparts = 0;
+  let failedAborts = 0;
+  for (const upload of await deps.writer.findInFlight(instanceId)) {
+    for (const open of await deps.writer.openMultiparts(upload)) {
+      if (upload.storageBucket === null || upload.bucketRegion === null) continue;
+      try {
+        const store = deps.pipeline.openObjectStore({
+          bucket: upload.storageBucket,
+          region: upload.bucketRegion,
+          credentials: deps.pipeline.fallbackCredentials,
+        });
+        await store.abortMultipartUpload({ key: open.storageKey, uploadId: open.multipartUploadId });
+        await deps.writer.recordMultipartClosed(upload, open);
+        abortedMultiparts += 1;
+      } catch (error) {
+        failedAborts += 1;
+        deps.logger.warn({ err: error, uploadId: upload.id, key: open.storageKey }, 'could not abort an interrupted multipart upload');
+      }
+    }
+    const ended = await deps.writer.markEnded(upload, 'FAILED', {
+      code: 'Interrupted',
+      message: 'The service stopped while this upload was running.',
+    });
+    if (ended) {
+      interrupted += 1;
+      const record = await deps.reader.find(upload.tenantId, upload.id);
+      if (record !== undefined) deps.pubsub.publish('uploadProgress', topicKey(upload.tenantId, upload.id), toSnapshot(record));
+    }
+  }
+  if (interrupted > 0) deps.logger.warn({ interrupted, abortedMultiparts, failedAborts }, 'recovered interrupted uploads');
+  return { interrupted, abortedMultiparts, failedAborts };
+}

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import type { UploadRepository } from '../db/upload-repository.ts';
+import { isUuid } from '../db/upload-repository.ts';
+import type { ByteCounters, UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import { VodError, toVodError } from '../errors/vod-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { UploadMetrics } from '../metrics/upload-metrics.ts';
+import type { UploadProgress } from '../pipeline/progress.ts';
+import {
+  uploadMedia,
+  type MediaUploadFields,
+  type MediaUploadResult,
+  type PipelineDependencies,
+} from '../pipeline/upload-pipeline.ts';
+import { normalizeUploadRequest } from '../pipeline/upload-request.ts';
+import { arrangeSources, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
+import { fromSnapshot, toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
+import { TERMINAL_STATUSES, type UploadRecord } from './upload-record.ts';
+import { UploadTracker } from './upload-tracker.ts';
+
+export interface UploadServiceDependencies {
+  readonly reader: UploadRepository;
+  readonly writer: UploadWriter;
+  readonly pubsub: UploadPubSub;
+  readonly pipeline: PipelineDependencies;
+  readonly metrics: UploadMetrics;
+  readonly logger: Logger;
+  /** Names this process on the records it runs, so its restart can clean them up. */
+  readonly instanceId: string;
+  readonly defaultRegion: string;
+  readonly maxFileBytes: number;
+}
+
+export interface UploadMediaRequest extends IncomingFiles {
+  readonly tenantId: string;
+  /** Client-chosen UUID (idempotency key); generated when absent. */
+  readonly id?: string | undefined;
+  readonly fields: Omit<MediaUploadFields, 'region'> & { readonly region?: string | undefined };
+  readonly mediaSize?: number | undefined;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+const MAX_BUFFERED_COVER_BYTES = 16 * 1024 * 1024;
+/** How long cancelUpload waits for the upload to settle before answering with what it has. */
+const CANCEL_SETTLE_MS = 30_000;
+
+/** Runs uploads end to end: record, pipeline, progress, terminal status. */
+export class UploadService {
+  /** Uploads running in this process, by topic key: how to cancel each. */
+  readonly #running = new Map<string, () => void>();
+
+  constructor(private readonly deps: UploadServiceDependencies) {}
+
+  /** Uploads and returns the SUCCEEDED record; throws a VodError (with uploadId where a record exists). */
+  async upload(request: UploadMediaRequest): Promise<UploadRecord> {
+    const id = request.id ?? randomUUID();
+    if (!isUuid(id)) throw new VodError('InvalidParameter', 'The upload id must be a UUID.');
+    const key: UploadKey = { tenantId: request.tenantId, id };
+    const existing = await this.deps.reader.find(key.tenantId, id);
+    if (existing?.status === 'SUCCEEDED') {
+      await discardFiles(request);
+      return existing;
+    }
+    const sources = await arrangeSources(request, {
+      maxFileBytes: this.deps.maxFileBytes,
+      maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
+    });
+    if (sources.cover !== undefined && sources.coverFileName === undefined && (request.fields.coverType ?? '') === '') {
+      throw new VodError(
+        'InvalidParameterValue.CoverType',
+        'The cover type is unknown: give coverType, or send the cover before the media in the multipart body so its file name gives the type.',
+      );
+    }
+    const fields = { ...request.fields, region: request.fields.region ?? this.deps.defaultRegion };
+    const normalized = normalizeUploadRequest({
+      ...fields,
+      mediaFileName: sources.media.fileName,
+      coverFileName: sources.coverFileName,
+      hasCover: sources.cover !== undefined,
+    });
+    const claim = await this.deps.writer.claim(
+      key,
+      {
+        region: normalized.region,
+        mediaName: normalized.apply.mediaName ?? '',
+        mediaType: normalized.apply.mediaType,
+        coverType: normalized.apply.coverType ?? null,
+        procedure: normalized.apply.procedure ?? null,
+        subAppId: normalized.apply.subAppId ?? null,
+        classId: normalized.apply.classId ?? null,
+        storageRegion: normalized.apply.storageRegion ?? null,
+        expireTime: normalized.apply.expireTime === undefined ? null : new Date(normalized.apply.expireTime),
+        sourceContext: normalized.apply.sourceContext ?? null,
+        concurrency: normalized.concurrentUploadNumber ?? null,
+        mediaSizeHint: request.mediaSize ?? null,
+      },
+      this.deps.instanceId,
+    );
+    if (claim.kind === 'succeeded-before') {
+      await discardFiles(request);
+      return this.mustFind(key);
+    }
+    return this.run(key, request, { ...sources, fields });
+  }
+
+  /** Cancels an in-flight upload (on whichever instance runs it) and returns its record once settled. */
+  async cancel(tenantId: string, id: string): Promise<UploadRecord> {
+    const record = await this.deps.reader.find(tenantId, id);
+    if (record === undefined) throw new VodError('ResourceNotFound', `No upload with id ${id}.`);
+    if (TERMINAL_STATUSES.has(record.status)) return record;
+    const topic = topicKey(tenantId, id);
+    const settled = this.waitForTerminal(topic);
+    const cancelLocal = this.#running.get(topic);
+    if (cancelLocal !== undefined) cancelLocal();
+    else this.deps.pubsub.publish('uploadCancel', topic, { requestedAt: new Date().toISOString() });
+    return (await settled) ?? this.mustFind({ tenantId, id });
+  }
+
+  private async run(
+    key: UploadKey,
+    request: UploadMediaRequest,
+    upload: Awaited<ReturnType<typeof arrangeSources>> & { fields: MediaUploadFields },
+  ): Promise<UploadRecord> {
+    const topic = topicKey(key.tenantId, key.id);
+    const controller = new AbortController();
+    let canceledByUser = false;
+    const cancel = () => {
+      canceledByUser = true;
+      controller.abort(new VodError('RequestCanceled', 'The upload was canceled by cancelUpload.'));
+    };
+    const onClientGone = () => controller.abort(new VodError('RequestCanceled', 'The client went away during the upload.'));
+    request.signal.addEventListener('abort', onClientGone, { once: true });
+    const stopListeningForCancel = this.listenForCancel(topic, cancel);
+    this.#running.set(topic, cancel);
+    this.deps.metrics.uploadStarted();
+    const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
+    tracker.publish();
+    try {
+      const result = await uploadMedia(
+        {
+          fields: upload.fields,
+          media: upload.media,
+          cover: upload.cover,
+          segments: upload.segments,
+          mediaSizeHint: request.mediaSize,
+        },
+        this.deps.pipeline,
+        {
+          signal: controller.signal,
+          hooks: {
+            onApplied: (applied) => tracker.applied(applied),
+            onProgress: (progress: UploadProgress) => tracker.progress(progress),
+            onMultipartCreated: (file) =>
+              this.deps.writer.recordMultipartStarted(key, {
+                role: file.role,
+                path: file.path,
+                storageKey: file.key,
+                multipartUploadId: file.uploadId,
+              }),
+            onMultipartFinished: (file, outcome) =>
+              outcome === 'abort-failed' ? undefined : this.deps.writer.recordMultipartClosed(key, file),
+            onFileStored: (file) =>
+              this.deps.writer.recordFileStored(key, {
+                role: file.role,
+                path: file.path,
+                storageKey: file.key,
+                bytes: file.bytes,
+                sha256: file.sha256,
+              }),
+          },
+        },
+      );
+      return await this.succeed(key, tracker, result);
+    } catch (error) {
+      throw await this.fail(key, tracker, toVodError(error), canceledByUser ? 'CANCELED' : 'FAILED');
+    } finally {
+      request.signal.removeEventListener('abort', onClientGone);
+      stopListeningForCancel();
+      this.#running.delete(topic);
+    }
+  }
+
+  private async succeed(key: UploadKey, tracker: UploadTracker, result: MediaUploadResult): Promise<UploadRecord> {
+    const bytes = result.files.reduce((sum, file) => sum + file.bytes, 0);
+    const counters: ByteCounters = { bytesReceived: bytes, bytesUploaded: bytes, bytesTotal: bytes };
+    await tracker.settle();
+    await this.deps.writer.markSucceeded(key, {
+      fileId: result.fileId,
+      mediaUrl: result.mediaUrl,
+      coverUrl: result.coverUrl ?? null,
+      requestId: result.requestId,
+      counters,
+    });
+    const record = await this.mustFind(key);
+    this.deps.metrics.uploadEnded('SUCCEEDED');
+    this.deps.pubsub.publish('uploadProgress', topicKey(key.tenantId, key.id), toSnapshot(record));
+    return record;
+  }
+
+  private async fail(key: UploadKey, tracker: UploadTracker, error: VodError, status: 'FAILED' | 'CANCELED'): Promise<VodError> {
+    try {
+      await tracker.settle();
+      await this.deps.writer.markEnded(key, status, { code: error.code, message: error.message, requestId: error.requestId }, tracker.counters());
+      const record = await this.mustFind(key);
+      this.deps.pubsub.publish('uploadProgress', topicKey(key.tenantId, key.id), toSnapshot(record));
+    } catch (writeError) {
+      this.deps.logger.error({ err: writeError, uploadId: key.id }, 'could not record the end of a failed upload');
+    }
+    this.deps.metrics.uploadEnded(status, error.code);
+    if (error.code === 'InternalError') this.deps.logger.error({ err: error.cause ?? error, uploadId: key.id }, 'upload failed');
+    return error.withUploadId(key.id);
+  }
+
+  private listenForCancel(topic: string, cancel: () => void): () => void {
+    const subscription = this.deps.pubsub.subscribe('uploadCancel', topic);
+    const iterator = subscription[Symbol.asyncIterator]();
+    iterator
+      .next()
+      .then((next) => {
+        if (next.done !== true) cancel();
+      })
+      .catch(() => undefined);
+    return () => {
+      void iterator.return?.();
+    };
+  }
+
+  private async waitForTerminal(topic: string): Promise<UploadRecord | undefined> {
+    const subscription = this.deps.pubsub.subscribe('uploadProgress', topic);
+    const timer = setTimeout(() => void subscription.return?.(), CANCEL_SETTLE_MS);
+    try {
+      for await (const snapshot of subscription) {
+        if (TERMINAL_STATUSES.has(snapshot.status)) return fromSnapshot(snapshot);
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async mustFind(key: UploadKey): Promise<UploadRecord> {
+    const record = await this.deps.reader.find(key.tenantId, key.id);
+    if (record === undefined) throw new VodError('InternalError', `Upload ${key.id} vanished.`);
+    return record;
+  }
+}
+
+/** A repeat of a finished upload reads (and drops) its files, so the request completes normally. */
+async function discardFiles(files: IncomingFiles): Promise<void> {
+  const all = [files.media, ...(files.cover === undefined ? [] : [files.cover]), ...(files.segments ?? []).map((s) => s.file)];
+  for (const promise of all) {
+    const file: IncomingFile = await promise;
+    const stream = file.createReadStream();
+    stream.resume();
+    await new Promise<void>((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('error', reject);
+    });
+  }
+}

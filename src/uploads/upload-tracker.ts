@@ -1,0 +1,110 @@
+import type { ByteCounters, UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { UploadMetrics } from '../metrics/upload-metrics.ts';
+import type { UploadProgress } from '../pipeline/progress.ts';
+import type { AppliedUpload } from '../pipeline/upload-pipeline.ts';
+import { toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
+import type { UploadRecord } from './upload-record.ts';
+
+/** Least time between two published progress snapshots (≤ 10 per second). */
+const PUBLISH_INTERVAL_MS = 100;
+/** Least time between two writes of the byte counters to the database. */
+const PERSIST_INTERVAL_MS = 1000;
+
+interface TrackerDependencies {
+  readonly writer: UploadWriter;
+  readonly pubsub: UploadPubSub;
+  readonly metrics: UploadMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * The live view of one running upload: applies pipeline events to an in-memory record, publishes
+ * snapshots at a bounded rate, and writes status changes (at once) and byte counters (at most once
+ * a second) to the database, in order, on one chain.
+ */
+export class UploadTracker {
+  #record: UploadRecord;
+  #writes: Promise<void> = Promise.resolve();
+  #lastPublished = 0;
+  #lastPersisted = 0;
+
+  constructor(
+    private readonly key: UploadKey,
+    initial: UploadRecord,
+    private readonly deps: TrackerDependencies,
+  ) {
+    this.#record = initial;
+  }
+
+  counters(): ByteCounters {
+    return {
+      bytesReceived: this.#record.bytesReceived,
+      bytesUploaded: this.#record.bytesUploaded,
+      bytesTotal: this.#record.bytesTotal ?? undefined,
+    };
+  }
+
+  /** ApplyUpload granted a session: recorded before any object is stored. */
+  async applied(applied: AppliedUpload): Promise<void> {
+    await this.settle();
+    await this.deps.writer.markApplied(this.key, {
+      vodSessionKey: applied.vodSessionKey,
+      storageBucket: applied.storageBucket,
+      bucketRegion: applied.storageRegion,
+      requestId: applied.requestId,
+    });
+    this.update({ status: 'UPLOADING', requestId: applied.requestId });
+    this.publish();
+  }
+
+  progress(progress: UploadProgress): void {
+    const received = progress.bytesRead - this.#record.bytesReceived;
+    const stored = progress.bytesStored - this.#record.bytesUploaded;
+    this.deps.metrics.bytesMoved(received, stored);
+    const committing = progress.phase === 'committing' && this.#record.status !== 'COMMITTING';
+    this.update({
+      bytesReceived: progress.bytesRead,
+      bytesUploaded: progress.bytesStored,
+      // Every stream has ended once the pipeline commits: the total is known.
+      ...(committing ? { bytesTotal: progress.bytesRead } : {}),
+      ...(committing ? { status: 'COMMITTING' } : {}),
+    });
+    const now = Date.now();
+    if (committing) {
+      const counters = this.counters();
+      this.enqueue(() => this.deps.writer.markCommitting(this.key, counters), { fatal: true });
+      this.#lastPersisted = now;
+      this.publish();
+      return;
+    }
+    if (now - this.#lastPersisted >= PERSIST_INTERVAL_MS) {
+      this.#lastPersisted = now;
+      const counters = this.counters();
+      this.enqueue(() => this.deps.writer.saveProgress(this.key, counters), { fatal: false });
+    }
+    if (now - this.#lastPublished >= PUBLISH_INTERVAL_MS) this.publish();
+  }
+
+  publish(): void {
+    this.#lastPublished = Date.now();
+    this.deps.pubsub.publish('uploadProgress', topicKey(this.key.tenantId, this.key.id), toSnapshot(this.#record));
+  }
+
+  /** Waits for every queued write; a failed status write is rethrown here. */
+  async settle(): Promise<void> {
+    await this.#writes;
+  }
+
+  private update(changes: Partial<UploadRecord>): void {
+    this.#record = { ...this.#record, ...changes, updatedAt: new Date() };
+  }
+
+  /** A failed counter write only costs freshness; a failed status write fails the upload. */
+  private enqueue(write: () => Promise<void>, options: { fatal: boolean }): void {
+    const logged = (error: unknown) => this.deps.logger.warn({ err: error, uploadId: this.key.id }, 'progress write failed');
+    this.#writes = this.#writes.then(options.fatal ? write : () => write().catch(logged));
+    // Handled here so the process never sees an unhandled rejection; settle() still rethrows it.
+    this.#writes.catch(() => undefined);
+  }
+}
