@@ -116,6 +116,8 @@ export function createApp(deps: AppDependencies): App {
       tenant = await authenticateRequest(req, apiKeys);
       if (isMultipartRequest(req)) {
         assertCsrfSafe(req);
+        // The answer may come before the body was read (an early error): never reuse this connection.
+        res.setHeader('connection', 'close');
         cutUnreadBodyAfterResponse(req, res);
         await parseMultipartOperations(req, res, config.limits);
       }

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** A file part of a GraphQL multipart request. `content` may be a generator for large or slow bodies. */
+export interface MultipartFile {
+  readonly field: string;
+  readonly filename: string;
+  readonly content: Buffer | (() => AsyncIterable<Buffer>);
+}
+
+export interface MultipartRequest {
+  readonly url: string;
+  readonly key?: string | undefined;
+  readonly query: string;
+  readonly variables: Record<string, unknown>;
+  /** field name → variable paths, in the order the files are sent. */
+  readonly map: Record<string, string[]>;
+  readonly files: readonly MultipartFile[];
+  /** Default: a CSRF preflight header is sent. */
+  readonly headers?: Record<string, string>;
+}
+
+export interface MultipartAnswer {
+  readonly status: number;
+  readonly body: {
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
+}
+
+/**
+ * Sends a request per the GraphQL multipart request spec over a real HTTP connection, streaming the
+ * file contents (chunked). `request` is exposed so a test can destroy it mid-body.
+ */
+export function sendMultipart(options: MultipartRequest): { request: http.ClientRequest; answer: Promise<MultipartAnswer> } {
+  const boundary = `----vodingest${randomBytes(8).toString('hex')}`;
+  const target = new URL(`${options.url}/graphql`);
+  const headers: Record<string, string> = {
+    'content-type': `multipart/form-data; boundary=${boundary}`,
+    ...(options.headers ?? { 'graphql-require-preflight': '1' }),
+  };
+  if (options.key !== undefined) headers['authorization'] = `Bearer ${options.key}`;
+  const request = http.request({ hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers });
+  const answer = new Promise<MultipartAnswer>((resolve, reject) => {
+    request.once('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as MultipartAnswer['body'] });
+        } catch {
+          reject(new Error(`not JSON (${response.statusCode}): ${text.slice(0, 200)}`));
+        }
+      });
+      response.once('error', reject);
+    });
+    request.once('error', reject);
+  });
+  const body = Readable.from(multipartBody(boundary, options));
+  pipeline(body, request).catch(() => undefined);
+  return { request, answer };
+}
+
+async function* multipartBody(boundary: string, options: MultipartRequest): AsyncGenerator<Buffer> {
+  const field = (name: string, value: string) =>
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  yield field('operations', JSON.stringify({ query: options.query, variables: options.variables }));
+  yield field('map', JSON.stringify(options.map));
+  for (const file of options.files) {
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    if (Buffer.isBuffer(file.content)) yield file.content;
+    else for await (const chunk of file.content()) yield chunk;
+    yield Buffer.from('\r\n');
+  }
+  yield Buffer.from(`--${boundary}--\r\n`);
+}
+
+/** `total` pseudo-random bytes in `chunk`-sized pieces, pausing `delayMs` between pieces (a slow client). */
+export function slowBytes(data: Buffer, chunk: number, delayMs: number): () => AsyncIterable<Buffer> {
+  return async function* () {
+    for (let offset = 0; offset < data.length; offset += chunk) {
+      yield data.subarray(offset, offset + chunk);
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  };
+}
+
+export const UPLOAD_MUTATION = `mutation Upload($input: UploadMediaInput!) {
+  uploadMedia(input: $input) {
+    id status region mediaName mediaType coverType procedure subAppId classId storageRegion expireTime sourceContext
+    bytesTotal bytesReceived bytesUploaded progress fileId mediaUrl coverUrl requestId
+    error { code message }
+    files { role path bytes sha256 }
+    createdAt updatedAt finishedAt
+  }
+}`;
