@@ -26,6 +26,11 @@ export class UploadMetrics {
     help: 'Bytes acknowledged by object storage.',
     registers: [this.registry],
   });
+  readonly #partRetries = new Counter({
+    name: 'vod_ingest_part_retries_total',
+    help: 'Part uploads sent again after a transient storage fault.',
+    registers: [this.registry],
+  });
   readonly #inFlight = new Gauge({
     name: 'vod_ingest_uploads_in_flight',
     help: 'Uploads running in this process.',
@@ -49,6 +54,10 @@ export class UploadMetrics {
   bytesMoved(received: number, stored: number): void {
     if (received > 0) this.#bytesReceived.inc(received);
     if (stored > 0) this.#bytesStored.inc(stored);
+  }
+
+  partRetried(): void {
+    this.#partRetries.inc();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

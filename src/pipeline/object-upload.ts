@@ -31,6 +31,7 @@ export interface ObjectUploadOptions {
   readonly gauge?: BufferGauge | undefined;
   readonly onBytesRead?: ((bytes: number) => void) | undefined;
   readonly onBytesStored?: ((bytes: number) => void) | undefined;
+  readonly onPartRetry?: ((partNumber: number, attempt: number) => void) | undefined;
   /** Awaited after the multipart upload is created, before any part is sent. */
   readonly onMultipartCreated?: ((upload: MultipartUploadRef) => void | Promise<void>) | undefined;
   /** Awaited once the multipart upload is completed or aborted (or the abort failed). */
@@ -119,6 +120,7 @@ async function uploadMultipart(
       concurrency: options.concurrency,
       retryPolicy: options.retryPolicy,
       signal,
+      onPartRetry: options.onPartRetry,
       onPartSettled: (part, stored) => {
         options.gauge?.release(part.data.length);
         pool.release(part.data);

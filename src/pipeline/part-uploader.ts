@@ -17,6 +17,8 @@ export interface PartUploadOptions {
   readonly onPartTaken?: ((part: Part) => void) | undefined;
   /** Called once per part when storage acknowledged it or it was given up; the part's bytes may be freed. */
   readonly onPartSettled?: ((part: Part, stored: boolean) => void) | undefined;
+  /** Called before a part is sent again after a transient fault. */
+  readonly onPartRetry?: ((partNumber: number, attempt: number) => void) | undefined;
 }
 
 /**
@@ -43,7 +45,11 @@ export async function uploadParts(options: PartUploadOptions): Promise<UploadedP
   const send = (part: Part): Promise<void> =>
     retryWithBackoff(
       () => store.uploadPart({ key, uploadId, partNumber: part.partNumber, body: part.data, signal: controller.signal }),
-      { policy: options.retryPolicy, signal: controller.signal },
+      {
+        policy: options.retryPolicy,
+        signal: controller.signal,
+        onRetry: (_error, attempt) => options.onPartRetry?.(part.partNumber, attempt),
+      },
     ).then(
       (stored) => {
         uploaded.push(stored);

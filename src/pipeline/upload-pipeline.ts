@@ -77,6 +77,8 @@ export interface UploadHooks {
     | ((upload: FileMultipartUpload, outcome: MultipartOutcome, error?: unknown) => void | Promise<void>)
     | undefined;
   readonly onFileStored?: ((file: StoredFile) => void | Promise<void>) | undefined;
+  /** A part is sent again after a transient storage fault (for metrics). */
+  readonly onPartRetry?: ((file: { role: FileRole; path: string }, partNumber: number, attempt: number) => void) | undefined;
 }
 
 export interface UploadOptions {
@@ -212,6 +214,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
     gauge: options.gauge,
     onBytesRead: counter.read,
     onBytesStored: counter.stored,
+    onPartRetry: (partNumber, attempt) => hooks.onPartRetry?.({ role: file.role, path: file.path }, partNumber, attempt),
     onMultipartCreated: onCreated === undefined ? undefined : (upload) => onCreated(named(upload)),
     onMultipartFinished:
       onFinished === undefined ? undefined : (upload, outcome, error) => onFinished(named(upload), outcome, error),

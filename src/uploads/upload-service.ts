@@ -151,6 +151,7 @@ export class UploadService {
           hooks: {
             onApplied: (applied) => tracker.applied(applied),
             onProgress: (progress: UploadProgress) => tracker.progress(progress),
+            onPartRetry: () => this.deps.metrics.partRetried(),
             onMultipartCreated: (file) =>
               this.deps.writer.recordMultipartStarted(key, {
                 role: file.role,

@@ -203,4 +203,30 @@ describe('uploadMedia', () => {
     assert.equal(sha256(await download(`${base}low/seg0.ts`)), sha256(seg0));
     assert.equal(sha256(await download(`${base}low/index.m3u8`)), sha256(variant));
   });
+
+  it('survives storage faults on parts (500s and a reset): retried, stored bytes equal sent bytes, retries counted', async () => {
+    const media = randomBytes(6 * 1024 * 1024 + 5);
+    server.emulator.faults.set({ failPartNumbers: [2, 4], failStatus: 500, failTimes: 2, resetPartNumbers: [3], resetTimes: 1 });
+    try {
+      const { answer } = sendMultipart({
+        url: server.url,
+        key,
+        query: UPLOAD_MUTATION,
+        variables: { input: { media: null } },
+        map: { 0: ['variables.input.media'] },
+        files: [{ field: '0', filename: 'faulty.mp4', content: media }],
+      });
+      const { body } = await answer;
+      const record = body.data?.['uploadMedia'] as Record<string, unknown>;
+      assert.equal(record['status'], 'SUCCEEDED', JSON.stringify(body.errors));
+      assert.equal(sha256(await download(String(record['mediaUrl']))), sha256(media));
+      assert.equal((record['files'] as Array<{ sha256: string }>)[0]?.sha256, sha256(media));
+    } finally {
+      server.emulator.faults.clear();
+    }
+    assert.ok(server.emulator.state.count('fault.partFailure') >= 2 && server.emulator.state.count('fault.reset') >= 1);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const retries = Number(/^vod_ingest_part_retries_total (\d+)/m.exec(metrics)?.[1]);
+    assert.ok(retries >= 3, `part retries counted: ${retries}`);
+  });
 });
