@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const db = await openDatabase(config.database, logger);
   const vod = await startVodBackend(config.vod, logger);
-  const pipeline = createPipelineDependencies(vod.connection, config.multipart);
+  const pipeline = createPipelineDependencies(vod.connection, {
+    partBytes: config.multipart.partBytes,
+    defaultConcurrency: config.multipart.defaultConcurrency,
+  });
   const events = createUploadEventBus(config.pubsub);
   const instanceId = config.server.instanceId;
   await recoverInterruptedUploads(instanceId, {

@@ -6,8 +6,7 @@ import type { ProgressListener } from '../pipeline/progress.ts';
 import type { SegmentDirectory, UploadSource } from '../pipeline/sources.ts';
 import { uploadMedia, type PipelineDependencies } from '../pipeline/upload-pipeline.ts';
 import { extensionOf } from '../pipeline/upload-request.ts';
-import { createCosObjectStore } from '../storage/cos-object-store.ts';
-import { createTencentVodApi } from '../vod/tencent-vod-api.ts';
+import { createPipelineDependencies } from '../runtime/pipeline-dependencies.ts';
 import type { VodUploadRequest, VodUploadResponse } from './vod-upload-request.ts';
 
 const MiB = 1024 * 1024;
@@ -36,13 +35,10 @@ export class VodUploadClient {
   readonly #deps: PipelineDependencies;
 
   constructor(secretId: string, secretKey: string, token?: string, options: VodUploadClientOptions = {}) {
-    const credentials = { secretId, secretKey, token };
-    this.#deps = {
-      vodApiFor: (region) => createTencentVodApi({ ...credentials, region, endpoint: options.vodEndpoint }),
-      openObjectStore: (target) => createCosObjectStore({ ...target, endpoint: options.cosEndpoint }),
-      fallbackCredentials: credentials,
-      settings: { partBytes: options.partBytes ?? 8 * MiB, defaultConcurrency: options.concurrency ?? 4 },
-    };
+    this.#deps = createPipelineDependencies(
+      { secretId, secretKey, sessionToken: token, vodEndpoint: options.vodEndpoint, cosEndpoint: options.cosEndpoint },
+      { partBytes: options.partBytes ?? 8 * MiB, defaultConcurrency: options.concurrency ?? 4 },
+    );
   }
 
   /** Uploads the request's media (and cover, or manifest with its segments) to VOD in `region`. */

@@ -1,16 +1,21 @@
-import type { Config } from '../config/config.ts';
-import type { PipelineDependencies } from '../pipeline/upload-pipeline.ts';
+import type { PipelineDependencies, PipelineSettings } from '../pipeline/upload-pipeline.ts';
 import { createCosObjectStore } from '../storage/cos-object-store.ts';
 import { createTencentVodApi } from '../vod/tencent-vod-api.ts';
 import type { VodConnection } from './vod-backend.ts';
 
-/** The pipeline's adapters for one VOD connection: the real SDKs, pointed at the cloud or the emulator. */
-export function createPipelineDependencies(connection: VodConnection, multipart: Config['multipart']): PipelineDependencies {
-  const credentials = { secretId: connection.secretId, secretKey: connection.secretKey, token: connection.sessionToken };
+/** Who calls VOD and where: the region is chosen per upload. */
+export type VodAccess = Omit<VodConnection, 'region'>;
+
+/**
+ * The pipeline's adapters for one set of keys: the real SDKs, pointed at the cloud or (through the
+ * endpoints) at the emulator. The service and the library door both build their pipeline here.
+ */
+export function createPipelineDependencies(access: VodAccess, settings: PipelineSettings): PipelineDependencies {
+  const credentials = { secretId: access.secretId, secretKey: access.secretKey, token: access.sessionToken };
   return {
-    vodApiFor: (region) => createTencentVodApi({ ...credentials, region, endpoint: connection.vodEndpoint }),
-    openObjectStore: (target) => createCosObjectStore({ ...target, endpoint: connection.cosEndpoint }),
+    vodApiFor: (region) => createTencentVodApi({ ...credentials, region, endpoint: access.vodEndpoint }),
+    openObjectStore: (target) => createCosObjectStore({ ...target, endpoint: access.cosEndpoint }),
     fallbackCredentials: credentials,
-    settings: { partBytes: multipart.partBytes, defaultConcurrency: multipart.defaultConcurrency },
+    settings,
   };
 }

@@ -52,8 +52,8 @@ export async function startTestServer(label: string, options: TestServerOptions 
     ...options.env,
   });
   const pipeline = createPipelineDependencies(
-    { region: emulator.region, secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
-    config.multipart,
+    { secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
+    { partBytes: config.multipart.partBytes, defaultConcurrency: config.multipart.defaultConcurrency },
   );
   const events = createUploadEventBus(options.pubsub ?? { mode: 'memory' });
   const app = createApp({
