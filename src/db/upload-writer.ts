@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../uploads/transitions.ts';
-import type { FileRole, UploadStatus } from '../uploads/upload-record.ts';
+import type { FileRole, UploadRecord, UploadStatus } from '../uploads/upload-record.ts';
 
 /** Identifies one upload: ids are per tenant. */
 export interface UploadKey {
@@ -10,20 +10,22 @@ export interface UploadKey {
 }
 
 /** What is known of an upload before the first cloud call. */
-export interface NewUploadFields {
-  readonly region: string;
-  readonly mediaName: string;
-  readonly mediaType: string;
-  readonly coverType: string | null;
-  readonly procedure: string | null;
-  readonly subAppId: number | null;
-  readonly classId: number | null;
-  readonly storageRegion: string | null;
-  readonly expireTime: Date | null;
-  readonly sourceContext: string | null;
+export type NewUploadFields = Pick<
+  UploadRecord,
+  | 'region'
+  | 'mediaName'
+  | 'mediaType'
+  | 'coverType'
+  | 'procedure'
+  | 'subAppId'
+  | 'classId'
+  | 'storageRegion'
+  | 'expireTime'
+  | 'sourceContext'
+> & {
   readonly concurrency: number | null;
   readonly mediaSizeHint: number | null;
-}
+};
 
 export type ClaimResult = { readonly kind: 'claimed' } | { readonly kind: 'succeeded-before' };
 
