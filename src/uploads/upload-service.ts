@@ -122,6 +122,8 @@ export class UploadService {
     request: UploadMediaRequest,
     upload: Awaited<ReturnType<typeof arrangeSources>> & { fields: MediaUploadFields },
   ): Promise<UploadRecord> {
+    // Read before anything is registered: if the database fails here, nothing is left behind.
+    const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
     const topic = topicKey(key.tenantId, key.id);
     const controller = new AbortController();
     let canceledByUser = false;
@@ -134,7 +136,6 @@ export class UploadService {
     const stopListeningForCancel = this.listenForCancel(topic, cancel);
     this.#running.set(topic, cancel);
     this.deps.metrics.uploadStarted();
-    const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
     tracker.publish();
     try {
       const result = await uploadMedia(
