@@ -124,3 +124,52 @@ export function crc64(buf: Uint8Array): string {
   c.update(buf);
   return c.digest();
 }
+
+/*
+ * Combining: the CRC of A‖B from crc(A), crc(B) and |B| alone (zlib's crc32_combine method, on the
+ * 64-bit reflected polynomial): crc(A‖B) = crc(A)·x^(8|B|) mod P ⊕ crc(B). Valid as is for CRCs whose
+ * init and xorout are equal (both all ones here). BigInt is fine: it runs once per part, not per byte.
+ */
+const POLY = 0xc96c5795d7870f42n;
+const TOP = 1n << 63n;
+
+/** a·b mod P, in the reflected representation (bit 63 is x^0). */
+function multModP(a: bigint, b: bigint): bigint {
+  let m = TOP;
+  let p = 0n;
+  for (;;) {
+    if ((a & m) !== 0n) {
+      p ^= b;
+      if ((a & (m - 1n)) === 0n) break;
+    }
+    m >>= 1n;
+    b = (b & 1n) !== 0n ? (b >> 1n) ^ POLY : b >> 1n;
+  }
+  return p;
+}
+
+/** X2N[k] = x^(2^k) mod P. */
+const X2N: bigint[] = [];
+{
+  let p = TOP >> 1n; // x^1
+  X2N.push(p);
+  for (let k = 1; k < 64; k++) X2N.push((p = multModP(p, p)));
+}
+
+/** x^(n·2^k) mod P. */
+function x2nModP(n: number, k: number): bigint {
+  let p = TOP; // x^0
+  let rest = BigInt(n);
+  while (rest > 0n) {
+    if ((rest & 1n) !== 0n) p = multModP(X2N[k & 63]!, p);
+    rest >>= 1n;
+    k++;
+  }
+  return p;
+}
+
+/** CRC-64/XZ of A‖B given crc(A), crc(B) (as bigints) and the length of B in bytes. */
+export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: number): bigint {
+  if (lengthB === 0) return crcA;
+  return multModP(x2nModP(lengthB, 3), crcA) ^ crcB;
+}
