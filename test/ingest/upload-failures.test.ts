@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { sendMultipart, slowBytes, UPLOAD_MUTATION, type MultipartAnswer } from '../support/multipart.ts';
+import { sendMediaUpload, sendMultipart, slowBytes, UPLOAD_MUTATION, type MultipartAnswer } from '../support/multipart.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -21,14 +21,7 @@ after(async () => {
 });
 
 function uploadOne(content: Buffer | (() => AsyncIterable<Buffer>), input: Record<string, unknown> = {}, filename = 'clip.mp4') {
-  return sendMultipart({
-    url: server.url,
-    key,
-    query: UPLOAD_MUTATION,
-    variables: { input: { media: null, ...input } },
-    map: { 0: ['variables.input.media'] },
-    files: [{ field: '0', filename, content }],
-  });
+  return sendMediaUpload({ url: server.url, key, filename, content, input });
 }
 
 function errorOf(answer: MultipartAnswer): { code: unknown; uploadId: unknown; requestId: unknown; message: string } {
@@ -188,15 +181,7 @@ describe('uploadMedia failures', () => {
   });
 
   it('refuses a multipart request without a CSRF preflight header', async () => {
-    const { answer } = sendMultipart({
-      url: server.url,
-      key,
-      query: UPLOAD_MUTATION,
-      variables: { input: { media: null } },
-      map: { 0: ['variables.input.media'] },
-      files: [{ field: '0', filename: 'clip.mp4', content: randomBytes(10) }],
-      headers: {},
-    });
+    const { answer } = sendMediaUpload({ url: server.url, key, filename: 'clip.mp4', content: randomBytes(10), headers: {} });
     const result = await answer;
     assert.equal(result.status, 400);
     assert.equal(errorOf(result).code, 'InvalidParameter');
@@ -204,12 +189,10 @@ describe('uploadMedia failures', () => {
   });
 
   it('refuses a multipart request without a key before reading it', async () => {
-    const { answer } = sendMultipart({
+    const { answer } = sendMediaUpload({
       url: server.url,
-      query: UPLOAD_MUTATION,
-      variables: { input: { media: null } },
-      map: { 0: ['variables.input.media'] },
-      files: [{ field: '0', filename: 'clip.mp4', content: slowBytes(randomBytes(2 * 1024 * 1024), 64 * 1024, 5) }],
+      filename: 'clip.mp4',
+      content: slowBytes(randomBytes(2 * 1024 * 1024), 64 * 1024, 5),
     });
     const result = await answer;
     assert.equal(result.status, 401);

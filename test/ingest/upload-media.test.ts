@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { sendMultipart, UPLOAD_MUTATION } from '../support/multipart.ts';
+import { sendMediaUpload, sendMultipart, UPLOAD_MUTATION } from '../support/multipart.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -106,13 +106,11 @@ describe('uploadMedia', () => {
 
   it('uploads without a cover, defaults the name and type from the file name, and lists it newest first', async () => {
     const media = randomBytes(200_000);
-    const { answer } = sendMultipart({
+    const { answer } = sendMediaUpload({
       url: server.url,
       key,
-      query: UPLOAD_MUTATION,
-      variables: { input: { media: null } },
-      map: { 0: ['variables.input.media'] },
-      files: [{ field: '0', filename: 'Holiday.Clip.MOV', content: media }],
+      filename: 'Holiday.Clip.MOV',
+      content: media,
     });
     const { body } = await answer;
     const record = body.data?.['uploadMedia'] as Record<string, unknown>;
@@ -135,13 +133,12 @@ describe('uploadMedia', () => {
     const id = randomUUID();
     const media = randomBytes(100_000);
     const send = () =>
-      sendMultipart({
+      sendMediaUpload({
         url: server.url,
         key,
-        query: UPLOAD_MUTATION,
-        variables: { input: { id, media: null } },
-        map: { 0: ['variables.input.media'] },
-        files: [{ field: '0', filename: 'repeat.mp4', content: media }],
+        filename: 'repeat.mp4',
+        content: media,
+        input: { id },
       }).answer;
     const first = (await send()).body.data?.['uploadMedia'] as Record<string, unknown>;
     assert.equal(first['status'], 'SUCCEEDED');
@@ -208,13 +205,11 @@ describe('uploadMedia', () => {
     const media = randomBytes(6 * 1024 * 1024 + 5);
     server.emulator.faults.set({ failPartNumbers: [2, 4], failStatus: 500, failTimes: 2, resetPartNumbers: [3], resetTimes: 1 });
     try {
-      const { answer } = sendMultipart({
+      const { answer } = sendMediaUpload({
         url: server.url,
         key,
-        query: UPLOAD_MUTATION,
-        variables: { input: { media: null } },
-        map: { 0: ['variables.input.media'] },
-        files: [{ field: '0', filename: 'faulty.mp4', content: media }],
+        filename: 'faulty.mp4',
+        content: media,
       });
       const { body } = await answer;
       const record = body.data?.['uploadMedia'] as Record<string, unknown>;

@@ -80,6 +80,26 @@ async function* multipartBody(boundary: string, options: MultipartRequest): Asyn
   yield Buffer.from(`--${boundary}--\r\n`);
 }
 
+/** One media file with an `uploadMedia` input, the commonest request of the tests. */
+export function sendMediaUpload(options: {
+  readonly url: string;
+  readonly key?: string | undefined;
+  readonly filename: string;
+  readonly content: MultipartFile['content'];
+  readonly input?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}): ReturnType<typeof sendMultipart> {
+  return sendMultipart({
+    url: options.url,
+    key: options.key,
+    query: UPLOAD_MUTATION,
+    variables: { input: { media: null, ...options.input } },
+    map: { 0: ['variables.input.media'] },
+    files: [{ field: '0', filename: options.filename, content: options.content }],
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  });
+}
+
 /** `total` pseudo-random bytes in `chunk`-sized pieces, pausing `delayMs` between pieces (a slow client). */
 export function slowBytes(data: Buffer, chunk: number, delayMs: number): () => AsyncIterable<Buffer> {
   return async function* () {
