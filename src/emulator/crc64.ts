@@ -2,7 +2,7 @@
  * CRC-64/XZ (a.k.a. CRC-64/GO-ECMA, ECMA-182 polynomial, reflected, init and xorout all ones): the
  * checksum Tencent COS returns in `x-cos-hash-crc64ecma` as an unsigned decimal string.
  *
- * Slice-by-8, table-driven, with the 64-bit state kept in two unsigned 32-bit halves (no BigInt on
+ * Slice-by-16, table-driven, with the 64-bit state kept in two unsigned 32-bit halves (no BigInt on
  * the hot path). Free of emulator specifics so the service can reuse it.
  */
 
@@ -10,7 +10,7 @@
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
 
-const TABLES = 8;
+const TABLES = 16;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const EMPTY_WORDS = new Uint32Array(0);
 const LO = new Uint32Array(TABLES * 256);
@@ -63,23 +63,38 @@ export class Crc64 {
         i++;
       }
     }
-    const words = LITTLE_ENDIAN ? (n - i) >>> 3 : 0;
-    const view = words > 0 ? new Uint32Array(buf.buffer, buf.byteOffset + i, words * 2) : EMPTY_WORDS;
-    for (let w = 0; w < words * 2; w += 2) {
+    // Slice-by-16: two 8-byte words per step, the state folded into the first.
+    const blocks = LITTLE_ENDIAN ? (n - i) >>> 4 : 0;
+    const view = blocks > 0 ? new Uint32Array(buf.buffer, buf.byteOffset + i, blocks * 4) : EMPTY_WORDS;
+    for (let w = 0; w < blocks * 4; w += 4) {
       lo ^= view[w]!;
       hi ^= view[w + 1]!;
-      const a = 7 * 256 + (lo & 0xff);
-      const b = 6 * 256 + ((lo >>> 8) & 0xff);
-      const c = 5 * 256 + ((lo >>> 16) & 0xff);
-      const d = 4 * 256 + (lo >>> 24);
-      const e = 3 * 256 + (hi & 0xff);
-      const f = 2 * 256 + ((hi >>> 8) & 0xff);
-      const g = 256 + ((hi >>> 16) & 0xff);
-      const h = hi >>> 24;
-      lo = LO[a]! ^ LO[b]! ^ LO[c]! ^ LO[d]! ^ LO[e]! ^ LO[f]! ^ LO[g]! ^ LO[h]!;
-      hi = HI[a]! ^ HI[b]! ^ HI[c]! ^ HI[d]! ^ HI[e]! ^ HI[f]! ^ HI[g]! ^ HI[h]!;
+      const l2 = view[w + 2]!;
+      const h2 = view[w + 3]!;
+      const a = 15 * 256 + (lo & 0xff);
+      const b = 14 * 256 + ((lo >>> 8) & 0xff);
+      const c = 13 * 256 + ((lo >>> 16) & 0xff);
+      const d = 12 * 256 + (lo >>> 24);
+      const e = 11 * 256 + (hi & 0xff);
+      const f = 10 * 256 + ((hi >>> 8) & 0xff);
+      const g = 9 * 256 + ((hi >>> 16) & 0xff);
+      const h = 8 * 256 + (hi >>> 24);
+      const a2 = 7 * 256 + (l2 & 0xff);
+      const b2 = 6 * 256 + ((l2 >>> 8) & 0xff);
+      const c2 = 5 * 256 + ((l2 >>> 16) & 0xff);
+      const d2 = 4 * 256 + (l2 >>> 24);
+      const e2 = 3 * 256 + (h2 & 0xff);
+      const f2 = 2 * 256 + ((h2 >>> 8) & 0xff);
+      const g2 = 256 + ((h2 >>> 16) & 0xff);
+      const h3 = h2 >>> 24;
+      lo =
+        LO[a]! ^ LO[b]! ^ LO[c]! ^ LO[d]! ^ LO[e]! ^ LO[f]! ^ LO[g]! ^ LO[h]! ^
+        LO[a2]! ^ LO[b2]! ^ LO[c2]! ^ LO[d2]! ^ LO[e2]! ^ LO[f2]! ^ LO[g2]! ^ LO[h3]!;
+      hi =
+        HI[a]! ^ HI[b]! ^ HI[c]! ^ HI[d]! ^ HI[e]! ^ HI[f]! ^ HI[g]! ^ HI[h]! ^
+        HI[a2]! ^ HI[b2]! ^ HI[c2]! ^ HI[d2]! ^ HI[e2]! ^ HI[f2]! ^ HI[g2]! ^ HI[h3]!;
     }
-    i += words * 8;
+    i += blocks * 16;
     const end8 = n - ((n - i) % 8);
     while (i < end8) {
       lo ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
