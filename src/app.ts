@@ -45,8 +45,9 @@ export interface App {
 }
 
 const GRAPHQL_PATH = '/graphql';
-/** How long a refused or answered request's unread body may keep its connection before it is cut. */
-const UNREAD_BODY_GRACE_MS = 200;
+/** What of a request's unread body is read and dropped after an early answer before the connection is cut. */
+const UNREAD_BODY_DRAIN_MS = 5_000;
+const UNREAD_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
 
 /** Builds the HTTP server (GraphQL over HTTP, SSE and WebSocket; health; metrics). Reads no environment. */
 export function createApp(deps: AppDependencies): App {
@@ -116,9 +117,7 @@ export function createApp(deps: AppDependencies): App {
       tenant = await authenticateRequest(req, apiKeys);
       if (isMultipartRequest(req)) {
         assertCsrfSafe(req);
-        // The answer may come before the body was read (an early error): never reuse this connection.
-        res.setHeader('connection', 'close');
-        cutUnreadBodyAfterResponse(req, res);
+        settleUnreadBodyAfterResponse(req, res);
         await parseMultipartOperations(req, res, config.limits);
       }
     } catch (error) {
@@ -128,8 +127,7 @@ export function createApp(deps: AppDependencies): App {
   }
 
   function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    cutUnreadBodyAfterResponse(req, res);
-    if (!req.complete) res.setHeader('connection', 'close');
+    settleUnreadBodyAfterResponse(req, res);
     if (!res.headersSent) sendGraphQLError(res, toVodError(error));
   }
 
@@ -168,12 +166,26 @@ export function createApp(deps: AppDependencies): App {
 }
 
 /**
- * When the answer goes out before the body was read (an early error), the client would keep
- * sending into a paused socket; cut the connection shortly after the response instead.
+ * When the answer goes out before the body was read (an early error, a refusal), the client is still
+ * sending into a paused socket. Read and drop the rest so it can read the answer and reuse the
+ * connection; past a budget of bytes or time, cut the connection instead of reading gigabytes.
  */
-function cutUnreadBodyAfterResponse(req: IncomingMessage, res: ServerResponse): void {
+function settleUnreadBodyAfterResponse(req: IncomingMessage, res: ServerResponse): void {
   res.once('finish', () => {
-    if (!req.complete) setTimeout(() => req.complete || req.destroy(), UNREAD_BODY_GRACE_MS).unref();
+    if (req.complete || req.destroyed) return;
+    let dropped = 0;
+    const cut = () => {
+      if (!req.complete) req.destroy();
+    };
+    const timer = setTimeout(cut, UNREAD_BODY_DRAIN_MS).unref();
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+    req.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > UNREAD_BODY_DRAIN_BYTES) cut();
+    });
+    req.unpipe();
+    req.resume();
   });
 }
 

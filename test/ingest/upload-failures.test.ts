@@ -243,12 +243,23 @@ describe('uploadMedia failures', () => {
 
   it('refuses a repeat of an in-flight id', async () => {
     const id = randomUUID();
-    const first = uploadOne(slowBytes(randomBytes(2 * 1024 * 1024), 64 * 1024, 30), { id });
-    await waitFor(async () => (await recordOf(id)) !== undefined, 'the first upload to start');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const data = randomBytes(2 * 1024 * 1024);
+    // The first upload sends half its bytes, then waits until the repeat has been answered.
+    const first = uploadOne(async function* () {
+      yield data.subarray(0, data.length / 2);
+      await gate;
+      yield data.subarray(data.length / 2);
+    }, { id });
+    await waitFor(async () => (await recordOf(id))?.['status'] === 'UPLOADING', 'the first upload to be uploading');
     const error = errorOf(await uploadOne(randomBytes(1000), { id }).answer);
+    release();
     assert.equal(error.code, 'InvalidParameter');
     assert.match(error.message, /in progress/);
     const done = await first.answer;
-    assert.equal((done.body.data?.['uploadMedia'] as { status: string }).status, 'SUCCEEDED');
+    assert.equal((done.body.data?.['uploadMedia'] as { status: string }).status, 'SUCCEEDED', JSON.stringify(done.body));
   });
 });

@@ -59,6 +59,8 @@ export function sendMultipart(options: MultipartRequest): { request: http.Client
     });
     request.once('error', reject);
   });
+  // A test may await the answer late; an early connection error must not count as unhandled meanwhile.
+  answer.catch(() => undefined);
   const body = Readable.from(multipartBody(boundary, options));
   pipeline(body, request).catch(() => undefined);
   return { request, answer };
