@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { VodError } from '../errors/vod-error.ts';
+import { VodError, toVodError } from '../errors/vod-error.ts';
 import type { SegmentSource, UploadSource } from '../pipeline/sources.ts';
 
 /** A file of a GraphQL multipart request as graphql-upload-minimal hands it over. */
@@ -27,6 +27,8 @@ export interface ArrangeOptions {
   readonly maxFileBytes: number;
   /** Bytes a cover sent before the media may take (it is held in memory). */
   readonly maxBufferedCoverBytes: number;
+  /** The upload's cancellation: destroys the file streams, so a read waiting for client bytes ends at once. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function arrangeSources(files: IncomingFiles, options: ArrangeOptio
   const mediaFile = await expectNext(files.media, segments.map((s) => s.file), 'the media');
   const coverPromise = files.cover;
   return {
-    media: { fileName: mediaFile.filename, open: () => guardedStream(mediaFile, options.maxFileBytes) },
+    media: { fileName: mediaFile.filename, open: () => guardedStream(mediaFile, options) },
     cover:
       coverFile !== undefined
         ? { fileName: coverFile.fileName, open: () => Readable.from([coverFile.bytes]) }
@@ -58,7 +60,7 @@ export async function arrangeSources(files: IncomingFiles, options: ArrangeOptio
           ? undefined
           : {
               open: async () =>
-                guardedStream(await expectNext(coverPromise, segments.map((s) => s.file), 'the cover'), options.maxFileBytes),
+                guardedStream(await expectNext(coverPromise, segments.map((s) => s.file), 'the cover'), options),
             },
     coverFileName: coverFile?.fileName,
     segments:
@@ -69,7 +71,7 @@ export async function arrangeSources(files: IncomingFiles, options: ArrangeOptio
             open: async () =>
               guardedStream(
                 await expectNext(segment.file, segments.slice(index + 1).map((s) => s.file), `segment ${segment.path}`),
-                options.maxFileBytes,
+                options,
               ),
           })),
   };
@@ -117,7 +119,7 @@ function misordered(what: string): VodError {
 async function bufferCover(file: IncomingFile, options: ArrangeOptions): Promise<{ fileName: string; bytes: Buffer }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of guardedStream(file, options.maxFileBytes) as AsyncIterable<Buffer>) {
+  for await (const chunk of guardedStream(file, options) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > options.maxBufferedCoverBytes) {
       throw new VodError('LimitExceeded', `A cover sent before the media may be at most ${options.maxBufferedCoverBytes} bytes.`);
@@ -130,11 +132,21 @@ async function bufferCover(file: IncomingFile, options: ArrangeOptions): Promise
 /**
  * graphql-upload-minimal signals an oversize file with a `limit` event and then ends the stream
  * early, silently (`truncated`). Turn both into a LimitExceeded error on the stream itself.
+ *
+ * A canceled upload destroys the stream with the abort reason: the pipeline may be waiting for the
+ * client's next bytes (a stalled client), and only erroring this stream ends that wait.
  */
-function guardedStream(file: IncomingFile, maxFileBytes: number): Readable {
+function guardedStream(file: IncomingFile, options: Pick<ArrangeOptions, 'maxFileBytes' | 'signal'>): Readable {
+  const { maxFileBytes, signal } = options;
   const stream = file.createReadStream();
   const tooLarge = () => new VodError('LimitExceeded', `${file.filename || 'A file'} is larger than ${maxFileBytes} bytes.`);
   stream.once('limit', () => stream.destroy(tooLarge()));
+  if (signal !== undefined) {
+    const cancel = () => stream.destroy(toVodError(signal.reason));
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    stream.once('close', () => signal.removeEventListener('abort', cancel));
+  }
   async function* checked(): AsyncGenerator<Buffer> {
     let bytes = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -62,9 +62,12 @@ export class UploadService {
       await discardFiles(request);
       return existing;
     }
+    // Aborting it also ends the reads of the request's file streams (see arrangeSources).
+    const controller = new AbortController();
     const sources = await arrangeSources(request, {
       maxFileBytes: this.deps.maxFileBytes,
       maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
+      signal: controller.signal,
     });
     if (sources.cover !== undefined && sources.coverFileName === undefined && (request.fields.coverType ?? '') === '') {
       throw new VodError(
@@ -101,7 +104,7 @@ export class UploadService {
       await discardFiles(request);
       return this.mustFind(key);
     }
-    return this.run(key, request, { ...sources, fields });
+    return this.run(key, request, { ...sources, fields }, controller);
   }
 
   /** Cancels an in-flight upload (on whichever instance runs it) and returns its record once settled. */
@@ -121,11 +124,11 @@ export class UploadService {
     key: UploadKey,
     request: UploadMediaRequest,
     upload: Awaited<ReturnType<typeof arrangeSources>> & { fields: MediaUploadFields },
+    controller: AbortController,
   ): Promise<UploadRecord> {
     // Read before anything is registered: if the database fails here, nothing is left behind.
     const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
     const topic = topicKey(key.tenantId, key.id);
-    const controller = new AbortController();
     let canceledByUser = false;
     const cancel = () => {
       canceledByUser = true;
