@@ -153,7 +153,9 @@ export async function uploadPart(call: CosCall, deps: CosOpsDeps): Promise<void>
   }
   const upload = deps.multipart.get(addr.bucket, addr.key, addr.query.get('uploadid') ?? '');
   if (await injectPartFault(call, deps.faults.partFault(partNumber, false), deps.counters)) return;
-  const part = await deps.multipart.putPart(upload, partNumber, call.req, { contentMd5: header(call.req.headers, 'content-md5') });
+  const length = header(call.req.headers, 'content-length');
+  const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+  const part = await deps.multipart.putPart(upload, partNumber, call.req, { contentMd5: header(call.req.headers, 'content-md5'), contentLength });
   sendEmpty(call, 200, { ETag: part.etag, 'x-cos-hash-crc64ecma': part.crc64 ?? '' });
 }
 

@@ -87,19 +87,32 @@ export class ObjectStore {
   /** Streams `source` to a new temp file, hashing as it goes; checks Content-MD5 when given. */
   async streamToTemp(source: Readable, options: StreamOptions = {}): Promise<StreamResult> {
     const tmpFile = path.join(this.tmpDir, randomUUID());
+    const r = await this.streamInto(source, tmpFile, undefined, options);
+    return { tmpFile, ...r };
+  }
+
+  /**
+   * Streams `source` into `file` (a new file, or at byte `start` of an existing one, which is
+   * then neither truncated nor removed on failure), hashing as it goes; checks Content-MD5 when given.
+   */
+  async streamInto(source: Readable, file: string, start: number | undefined, options: StreamOptions = {}): Promise<Omit<StreamResult, 'tmpFile'>> {
     const tap = new HashTap({ onBytes: options.onBytes });
+    const out =
+      start === undefined
+        ? createWriteStream(file, { highWaterMark: WRITE_BUFFER_BYTES })
+        : createWriteStream(file, { highWaterMark: WRITE_BUFFER_BYTES, flags: 'r+', start });
     try {
-      await pipeline(source, tap, createWriteStream(tmpFile, { highWaterMark: WRITE_BUFFER_BYTES }));
+      await pipeline(source, tap, out);
     } catch (error) {
-      await rm(tmpFile, { force: true });
+      if (start === undefined) await rm(file, { force: true });
       throw error;
     }
     const md5Hex = tap.md5Hex();
     if (options.contentMd5 !== undefined && Buffer.from(md5Hex, 'hex').toString('base64') !== options.contentMd5.trim()) {
-      await rm(tmpFile, { force: true });
+      if (start === undefined) await rm(file, { force: true });
       throw cosErrors.invalidDigest();
     }
-    return { tmpFile, size: tap.bytes, md5Hex, crc64: tap.crc64() };
+    return { size: tap.bytes, md5Hex, crc64: tap.crc64() };
   }
 
   /** Moves a finished temp file into place as `bucket/key` and records its metadata. */
