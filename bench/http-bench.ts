@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hashUrl, subscribeSse, uploadOverHttp, type HttpUploadResult } from './http-client.ts';
-import { currentRss, mib, RssWatch, startService, type RunningService } from './service.ts';
+import { cpuSeconds, currentRss, mib, RssWatch, startService, type RunningService } from './service.ts';
 
 const MiB = 1024 * 1024;
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -16,6 +16,8 @@ export interface HttpSingleResult {
   readonly serverPeakRssBytes: number;
   readonly serverIdleRssBytes: number;
   readonly emulatorPeakRssBytes: number;
+  /** CPU seconds per GiB moved: server, emulator, and this (client) process. */
+  readonly cpuPerGiB: { server: number; emulator: number; client: number };
   readonly verified: boolean;
   readonly problem?: string;
 }
@@ -64,7 +66,15 @@ async function single(service: RunningService, bytes: number): Promise<HttpSingl
   const serverIdleRssBytes = currentRss(service.serverPid);
   const server = new RssWatch(service.serverPid);
   const emulator = new RssWatch(service.emulatorPid);
+  const cpuBefore = { server: cpuSeconds(service.serverPid), emulator: cpuSeconds(service.emulatorPid), client: process.cpuUsage() };
   const result = await uploadOverHttp({ url: service.url, key: service.key, bytes });
+  const client = process.cpuUsage(cpuBefore.client);
+  const gib = bytes / (1024 * MiB);
+  const cpuPerGiB = {
+    server: (cpuSeconds(service.serverPid) - cpuBefore.server) / gib,
+    emulator: (cpuSeconds(service.emulatorPid) - cpuBefore.emulator) / gib,
+    client: (client.user + client.system) / 1e6 / gib,
+  };
   const serverPeakRssBytes = server.stop();
   const emulatorPeakRssBytes = emulator.stop();
   const problem = check(result, bytes);
@@ -75,6 +85,7 @@ async function single(service: RunningService, bytes: number): Promise<HttpSingl
     serverPeakRssBytes,
     serverIdleRssBytes,
     emulatorPeakRssBytes,
+    cpuPerGiB,
     verified: problem === undefined,
     ...(problem === undefined ? {} : { problem }),
   };
@@ -180,7 +191,8 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
       log(
         `(d) uploadMedia over HTTP ${mib(bytes).padStart(9)}  ${result.mibPerSecond.toFixed(0)} MiB/s   server peak RSS ${mib(result.serverPeakRssBytes)}` +
           ` (idle ${mib(result.serverIdleRssBytes)})   emulator peak RSS ${mib(result.emulatorPeakRssBytes)}` +
-          `   ${result.verified ? 'sha256 ok' : `PROBLEM: ${result.problem}`}`,
+          `   ${result.verified ? 'sha256 ok' : `PROBLEM: ${result.problem}`}\n` +
+          `    CPU s/GiB: server ${result.cpuPerGiB.server.toFixed(1)}, emulator ${result.cpuPerGiB.emulator.toFixed(1)}, client ${result.cpuPerGiB.client.toFixed(1)}`,
       );
     }
     const many = await concurrent(service, options.concurrentUploads, options.concurrentBytes);

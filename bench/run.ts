@@ -178,6 +178,12 @@ if (http !== undefined && first !== undefined) {
       verdict(single.verified && single.serverPeakRssBytes <= 256 * MiB),
     ]);
   }
+  rows.push([
+    `(d) CPU per GiB at ${mib(first.bytes)}: server / emulator / client`,
+    `${first.cpuPerGiB.server.toFixed(1)} / ${first.cpuPerGiB.emulator.toFixed(1)} / ${first.cpuPerGiB.client.toFixed(1)} s`,
+    'reported (what limits)',
+    '-',
+  ]);
   const peaks = http.singles.map((single) => single.serverPeakRssBytes);
   if (peaks.length > 1) {
     const spread = Math.max(...peaks) - Math.min(...peaks);

@@ -42,6 +42,18 @@ export function currentRss(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (0 when unreadable). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after "pid (comm) state".
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak RSS of one process over a phase: VmHWM after a reset (clear_refs 5), plus sampled VmRSS. */
 export class RssWatch {
   private peak = 0;
