@@ -21,8 +21,10 @@ builder.subscriptionType({
 
 async function* progressOf(context: GraphQLContext, id: string): AsyncGenerator<UploadRecord> {
   if (!isUuid(id)) throw new VodError('InvalidParameter', 'The upload id must be a UUID.');
-  // Subscribe before reading the row, so nothing published in between is missed.
+  // Subscribe before reading the row, so nothing published in between is missed. The pub/sub's
+  // Repeater only starts listening at its first next(): ask for the first event now (it is buffered).
   const events = context.pubsub.subscribe('uploadProgress', topicKey(context.tenantId, id));
+  const first = events.next();
   try {
     const current = await context.uploads.find(context.tenantId, id);
     if (current === undefined && (await context.uploads.belongsToAnotherTenant(context.tenantId, id))) {
@@ -33,8 +35,8 @@ async function* progressOf(context: GraphQLContext, id: string): AsyncGenerator<
       yield current;
       if (TERMINAL_STATUSES.has(current.status)) return;
     }
-    for await (const snapshot of events) {
-      const record = fromSnapshot(snapshot);
+    for (let next = await first; next.done !== true; next = await events.next()) {
+      const record = fromSnapshot(next.value);
       if (last !== undefined && isStale(record, last)) continue;
       last = record;
       yield record;
