@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { PubSubConfig } from '../../src/config/config.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.ts';
 import { sendMultipart, slowBytes, UPLOAD_MUTATION } from '../support/multipart.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { PROGRESS_SUBSCRIPTION, subscribeSse, type SubscriptionResult } from '../support/subscriptions.ts';
@@ -190,6 +191,69 @@ describe('two instances sharing Redis and Postgres', () => {
       assert.equal(emu.state.object(open.bucket, open.key), undefined, 'no object was stored');
     } finally {
       body.release();
+    }
+  });
+
+  it('listens in Redis before it reads the record, so nothing published in between is lost', async () => {
+    const a = serverA!;
+    const b = serverB!;
+    const db = database!;
+    const id = randomUUID();
+    const data = payload(3 * MiB + 777);
+    const body = heldBytes(data, { chunk: 64 * 1024, delayMs: 2, holdAfter: MiB });
+    const locker = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    let locked = false;
+    try {
+      const { answer } = sendMultipart({
+        url: a.url,
+        key: apiKey,
+        query: UPLOAD_MUTATION,
+        variables: { input: { id, media: null, mediaName: 'late-subscriber' } },
+        map: { '0': ['variables.input.media'] },
+        files: [{ field: '0', filename: 'late.mp4', content: body.content }],
+      });
+      await waitFor('the upload on A to run', async () => {
+        const row = await db.db.prisma.upload.findUnique({ where: { tenantId_id: { tenantId, id } } });
+        return row?.status === 'UPLOADING';
+      });
+
+      // Hold B's read of the record (a slow database) while it subscribes to an upload already running.
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${db.schema}".uploads IN ACCESS EXCLUSIVE MODE`);
+      locked = true;
+      const subscription = subscribeSse(b.url, apiKey, PROGRESS_SUBSCRIPTION, { id });
+      subscriptions.push(subscription);
+      await waitFor('B to be reading the record', async () => {
+        // Not on the locking connection: inside its transaction pg_stat_activity is a frozen snapshot.
+        const { rows } = await db.db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND state = 'active' AND query ILIKE 'select%' AND query LIKE $1`,
+          [`%"${db.schema}"."uploads"%`],
+        );
+        return rows[0]!.n >= 1;
+      });
+      // Whatever A publishes from now on must reach B: B is already listening while its read waits.
+      await waitFor(
+        'B to subscribe in Redis before its read of the record returns',
+        async () => (await redisSubscribers(`uploadProgress:${tenantId}:${id}`)) >= 1,
+        { timeoutMs: 5000 },
+      );
+      await locker.query('ROLLBACK');
+      locked = false;
+
+      body.release();
+      const result = await settled(answer, 'the upload on A');
+      assert.equal(result.body.errors, undefined, JSON.stringify(result.body.errors));
+      await settled(subscription.done, 'the subscription on B to end');
+      const events = subscription.events.map((event) => event['uploadProgress'] as ProgressEvent);
+      assert.equal(events[0]?.status, 'UPLOADING', 'the first event is the record as read');
+      assert.equal(events.at(-1)?.status, 'SUCCEEDED');
+      assert.equal(events.at(-1)?.bytesUploaded, data.length);
+    } finally {
+      body.release();
+      if (locked) await locker.query('ROLLBACK');
+      await locker.end();
     }
   });
 });
