@@ -32,13 +32,15 @@ interface MutableFileProgress {
 
 /**
  * Keeps the byte counters of one upload and reports snapshots: at once on a phase change and when
- * a file starts or ends, otherwise at most every `intervalMs` as bytes move. No timers: nothing
- * outlives the upload.
+ * a file starts or ends, otherwise at most every `intervalMs` as bytes move; bytes that moved within
+ * an interval are reported when it ends, even if nothing moves after them. `close()` ends that timer.
  */
 export class ProgressTracker {
   #phase: UploadPhase = 'applying';
   readonly #files: MutableFileProgress[] = [];
   #lastReportAt = Number.NEGATIVE_INFINITY;
+  /** A report held back by the interval, sent when the interval is over (so a stall shows the last bytes). */
+  #trailing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly listener: ProgressListener | undefined,
@@ -82,12 +84,27 @@ export class ProgressTracker {
     return { phase: this.#phase, bytesRead, bytesStored, files: this.#files.map((file) => ({ ...file })) };
   }
 
+  /** Drops a held-back report; call when the upload is over, so no timer outlives it. */
+  close(): void {
+    clearTimeout(this.#trailing);
+    this.#trailing = undefined;
+  }
+
   private report(force: boolean): void {
-    if (this.listener === undefined) return;
+    const listener = this.listener;
+    if (listener === undefined) return;
     const now = this.now();
-    if (!force && now - this.#lastReportAt < this.intervalMs) return;
+    const wait = this.intervalMs - (now - this.#lastReportAt);
+    if (!force && wait > 0) {
+      this.#trailing ??= setTimeout(() => {
+        this.#trailing = undefined;
+        this.report(true);
+      }, wait).unref();
+      return;
+    }
+    this.close();
     this.#lastReportAt = now;
-    this.listener(this.snapshot());
+    listener(this.snapshot());
   }
 }
 

@@ -135,16 +135,31 @@ async function runUpload(
   deps: PipelineDependencies,
   options: UploadOptions,
 ): Promise<MediaUploadResult> {
-  const { signal, hooks = {} } = options;
-  const { settings } = deps;
-  const apiRetry = settings.apiRetry ?? API_RETRY_POLICY;
   const request = normalizeUploadRequest({
     ...input.fields,
     mediaFileName: input.media.fileName,
     coverFileName: input.cover?.fileName,
     hasCover: input.cover !== undefined,
   });
-  const progress = new ProgressTracker(hooks.onProgress, settings.progressIntervalMs ?? 250);
+  const progress = new ProgressTracker(options.hooks?.onProgress, deps.settings.progressIntervalMs ?? 250);
+  try {
+    return await uploadWithProgress({ input, deps, options, request, progress });
+  } finally {
+    progress.close();
+  }
+}
+
+async function uploadWithProgress(args: {
+  input: MediaUploadInput;
+  deps: PipelineDependencies;
+  options: UploadOptions;
+  request: UploadRequest;
+  progress: ProgressTracker;
+}): Promise<MediaUploadResult> {
+  const { input, deps, options, request, progress } = args;
+  const { signal, hooks = {} } = options;
+  const { settings } = deps;
+  const apiRetry = settings.apiRetry ?? API_RETRY_POLICY;
   progress.setPhase('applying');
   const vod = deps.vodApiFor(request.region);
   const plan = await planFiles({
