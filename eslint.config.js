@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'data/', 'bench/out/', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'src/generated/', 'data/', 'bench/out/', 'dist/', '**/*.mjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -187,7 +187,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       COS_ENDPOINT: emulator.cosEndpoint,
       VOD_REGION: emulator.region,
     };
-    const server = nodeTs('src/main.ts', [], serverEnv);
+    // The server as `npm start` runs it: compiled JavaScript, no TypeScript loader in its memory.
+    const server = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist', 'main.js')], {
+      cwd: root,
+      env: serverEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(server);
     const listening = await waitForLine(server, /at (http:\/\/[^\s/]+:\d+)\/graphql/, 'server');
     const url = listening[1]!.replace('localhost', '127.0.0.1');
