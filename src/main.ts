@@ -8,6 +8,7 @@ import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
+import { MemoryBudget } from './pipeline/memory-budget.ts';
 import { createPipelineDependencies } from './runtime/pipeline-dependencies.ts';
 import { startVodBackend, vodProbeUrl } from './runtime/vod-backend.ts';
 import { recoverInterruptedUploads } from './uploads/recovery.ts';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const pipeline = createPipelineDependencies(vod.connection, {
     partBytes: config.multipart.partBytes,
     defaultConcurrency: config.multipart.defaultConcurrency,
+    memoryBudget: new MemoryBudget(config.multipart.maxBufferBytes),
   });
   const events = createUploadEventBus(config.pubsub);
   const instanceId = config.server.instanceId;

@@ -11,7 +11,12 @@ export interface Config {
   readonly vod: VodConfig;
   readonly pubsub: PubSubConfig;
   readonly limits: { readonly maxFileBytes: number; readonly maxFiles: number };
-  readonly multipart: { readonly partBytes: number; readonly defaultConcurrency: number };
+  readonly multipart: {
+    readonly partBytes: number;
+    readonly defaultConcurrency: number;
+    /** Part buffers of all uploads together; past it uploads keep fewer parts in flight. */
+    readonly maxBufferBytes: number;
+  };
   readonly log: { readonly level: LogLevel };
 }
 

@@ -33,7 +33,11 @@ function toConfig(env: Env): Config {
     vod: vodConfig(env, dataDir),
     pubsub: env.REDIS_URL === undefined ? { mode: 'memory' } : { mode: 'redis', url: env.REDIS_URL },
     limits: { maxFileBytes: env.MAX_FILE_BYTES, maxFiles: env.MAX_FILES },
-    multipart: { partBytes: env.PART_BYTES, defaultConcurrency: env.DEFAULT_CONCURRENCY },
+    multipart: {
+      partBytes: env.PART_BYTES,
+      defaultConcurrency: env.DEFAULT_CONCURRENCY,
+      maxBufferBytes: env.MAX_BUFFER_BYTES,
+    },
     log: { level: env.LOG_LEVEL },
   };
 }

@@ -47,6 +47,7 @@ export const EnvSchema = z
     MAX_FILES: integer(1, 100_000).default(2000),
     PART_BYTES: byteCount(MiB, 5 * GiB).default(8 * MiB),
     DEFAULT_CONCURRENCY: integer(1, 64).default(4),
+    MAX_BUFFER_BYTES: byteCount(MiB, 64 * GiB).default(256 * MiB),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

@@ -5,6 +5,7 @@ import { cancellationError, throwIfCanceled } from './cancellation.ts';
 import { chunkParts, type Part } from './chunker.ts';
 import { FileDigest } from './file-digest.ts';
 import { uploadParts } from './part-uploader.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 import { PartBufferPool } from './part-buffer-pool.ts';
 import type { PartSizer } from './part-size.ts';
 import { retryWithBackoff, type RetryPolicy } from './retry.ts';
@@ -29,6 +30,8 @@ export interface ObjectUploadOptions {
   readonly retryPolicy: RetryPolicy;
   readonly signal?: AbortSignal | undefined;
   readonly gauge?: BufferGauge | undefined;
+  /** Shared by every upload of the process: bounds the part buffers of all of them together. */
+  readonly memoryBudget?: MemoryBudget | undefined;
   readonly onBytesRead?: ((bytes: number) => void) | undefined;
   readonly onBytesStored?: ((bytes: number) => void) | undefined;
   readonly onPartRetry?: ((partNumber: number, attempt: number) => void) | undefined;
@@ -53,7 +56,7 @@ export interface StoredFileDigest {
 export async function uploadObject(options: ObjectUploadOptions): Promise<StoredFileDigest> {
   const digest = new FileDigest();
   // One buffer per part in flight plus the one being filled: the memory bound, by construction.
-  const pool = new PartBufferPool(options.concurrency + 1);
+  const pool = new PartBufferPool(options.concurrency + 1, options.memoryBudget);
   const chunked = chunkParts(options.source, {
     sizer: options.sizer,
     pool,
@@ -75,6 +78,7 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
   } finally {
     await parts.return(undefined);
     await chunked.return(undefined);
+    pool.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { ObjectStore, ObjectStoreFactory, StorageCredentials } from '../sto
 import type { UploadSession, VodApi } from '../vod/vod-api.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
 import { cancellationError, throwIfCanceled } from './cancellation.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 import { uploadObject, type MultipartOutcome, type MultipartUploadRef } from './object-upload.ts';
 import { PartSizer } from './part-size.ts';
 import { ProgressTracker, type FileRole, type ProgressListener } from './progress.ts';
@@ -34,6 +35,8 @@ export interface PipelineSettings {
   readonly manifestBytesLimit?: number | undefined;
   readonly partRetry?: RetryPolicy | undefined;
   readonly apiRetry?: RetryPolicy | undefined;
+  /** Bounds the part buffers of all uploads that share it (one per process); none: per-file bounds only. */
+  readonly memoryBudget?: MemoryBudget | undefined;
   /** Least time between two byte-progress reports. Default 250 ms. */
   readonly progressIntervalMs?: number | undefined;
 }
@@ -227,6 +230,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
     retryPolicy: deps.settings.partRetry ?? PART_RETRY_POLICY,
     signal,
     gauge: options.gauge,
+    memoryBudget: deps.settings.memoryBudget,
     onBytesRead: counter.read,
     onBytesStored: counter.stored,
     onPartRetry: (partNumber, attempt) => hooks.onPartRetry?.({ role: file.role, path: file.path }, partNumber, attempt),

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startEmulator, type FaultOptions, type RunningEmulator } from '../../src/emulator/emulator.ts';
 import type { PipelineDependencies, PipelineSettings } from '../../src/pipeline/upload-pipeline.ts';
-import { createCosObjectStore } from '../../src/storage/cos-object-store.ts';
-import { createTencentVodApi } from '../../src/vod/tencent-vod-api.ts';
+import { createPipelineDependencies } from '../../src/runtime/pipeline-dependencies.ts';
 
 export const MiB = 1024 * 1024;
 
@@ -33,19 +32,16 @@ export async function startTestEmulator(faults?: FaultOptions): Promise<TestEmul
 
 /** Pipeline dependencies over the real SDK adapters, pointed at the emulator. */
 export function emulatorDeps(emulator: RunningEmulator, settings: Partial<PipelineSettings> = {}): PipelineDependencies {
-  const credentials = { secretId: emulator.secretId, secretKey: emulator.secretKey };
-  return {
-    vodApiFor: (region) => createTencentVodApi({ ...credentials, region, endpoint: emulator.vodEndpoint }),
-    openObjectStore: (target) => createCosObjectStore({ ...target, endpoint: emulator.cosEndpoint }),
-    fallbackCredentials: credentials,
-    settings: {
+  return createPipelineDependencies(
+    { secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
+    {
       partBytes: MiB,
       defaultConcurrency: 4,
       partRetry: { attempts: 5, baseDelayMs: 10, maxDelayMs: 100 },
       apiRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
       ...settings,
     },
-  };
+  );
 }
 
 /** Deterministic bytes: byte i of the stream is a function of (seed, i). */
