@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import { isUuid } from '../db/upload-repository.ts';
-import type { ByteCounters, UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import type { ByteCounters, NewUploadFields, UploadKey, UploadWriter } from '../db/upload-writer.ts';
 import { VodError, toVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
@@ -12,7 +12,7 @@ import {
   type MediaUploadResult,
   type PipelineDependencies,
 } from '../pipeline/upload-pipeline.ts';
-import { normalizeUploadRequest } from '../pipeline/upload-request.ts';
+import { normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
 import { arrangeSources, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
 import { fromSnapshot, toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from './upload-record.ts';
@@ -82,24 +82,7 @@ export class UploadService {
       coverFileName: sources.coverFileName,
       hasCover: sources.cover !== undefined,
     });
-    const claim = await this.deps.writer.claim(
-      key,
-      {
-        region: normalized.region,
-        mediaName: normalized.apply.mediaName ?? '',
-        mediaType: normalized.apply.mediaType,
-        coverType: normalized.apply.coverType ?? null,
-        procedure: normalized.apply.procedure ?? null,
-        subAppId: normalized.apply.subAppId ?? null,
-        classId: normalized.apply.classId ?? null,
-        storageRegion: normalized.apply.storageRegion ?? null,
-        expireTime: normalized.apply.expireTime === undefined ? null : new Date(normalized.apply.expireTime),
-        sourceContext: normalized.apply.sourceContext ?? null,
-        concurrency: normalized.concurrentUploadNumber ?? null,
-        mediaSizeHint: request.mediaSize ?? null,
-      },
-      this.deps.instanceId,
-    );
+    const claim = await this.deps.writer.claim(key, recordFields(normalized, request.mediaSize), this.deps.instanceId);
     if (claim.kind === 'succeeded-before') {
       await discardFiles(request);
       return this.mustFind(key);
@@ -249,6 +232,25 @@ export class UploadService {
     if (record === undefined) throw new VodError('InternalError', `Upload ${key.id} vanished.`);
     return record;
   }
+}
+
+/** What the PENDING record holds: the request as VOD will get it. */
+function recordFields(request: UploadRequest, mediaSize: number | undefined): NewUploadFields {
+  const { apply } = request;
+  return {
+    region: request.region,
+    mediaName: apply.mediaName ?? '',
+    mediaType: apply.mediaType,
+    coverType: apply.coverType ?? null,
+    procedure: apply.procedure ?? null,
+    subAppId: apply.subAppId ?? null,
+    classId: apply.classId ?? null,
+    storageRegion: apply.storageRegion ?? null,
+    expireTime: apply.expireTime === undefined ? null : new Date(apply.expireTime),
+    sourceContext: apply.sourceContext ?? null,
+    concurrency: request.concurrentUploadNumber ?? null,
+    mediaSizeHint: mediaSize ?? null,
+  };
 }
 
 /** A repeat of a finished upload reads (and drops) its files, so the request completes normally. */
