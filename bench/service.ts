@@ -93,6 +93,12 @@ export class RssWatch {
   }
 }
 
+/** The node flags of package.json's start script (`node <flags> dist/main.js`). */
+function startScriptNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 function nodeTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, script), ...args], {
     cwd: root,
@@ -187,8 +193,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       COS_ENDPOINT: emulator.cosEndpoint,
       VOD_REGION: emulator.region,
     };
-    // The server as `npm start` runs it: compiled JavaScript, no TypeScript loader in its memory.
-    const server = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist', 'main.js')], {
+    // The server as `npm start` runs it: compiled JavaScript, with the start script's node flags.
+    const server = spawn(process.execPath, [...startScriptNodeFlags(), path.join(root, 'dist', 'main.js')], {
       cwd: root,
       env: serverEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

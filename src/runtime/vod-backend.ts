@@ -1,5 +1,4 @@
 import type { VodConfig } from '../config/config.ts';
-import { startEmulator } from '../emulator/emulator.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /** Where and as whom the pipeline talks VOD and COS: only endpoints and keys differ between cloud and emulator. */
@@ -38,6 +37,8 @@ export async function startVodBackend(config: VodConfig, logger: Logger): Promis
       close: () => Promise.resolve(),
     };
   }
+  // Loaded only when used: against the cloud the emulator's code is not in memory.
+  const { startEmulator } = await import('../emulator/emulator.ts');
   const emulator = await startEmulator({
     port: config.emulatorPort,
     dataDir: config.dataDir,
