@@ -3,7 +3,7 @@ import { VodError } from '../errors/vod-error.ts';
 import type { ApplyUploadInput, ManifestType } from '../vod/vod-api.ts';
 
 /** What a caller asks for, before defaults and checks (the seed's fields, camel-cased). */
-export interface UploadRequestInput {
+export interface UploadRequestInput extends Partial<ApplyUploadInput> {
   /** Access region of the VOD API, e.g. `ap-guangzhou`. */
   readonly region: string;
   /** File name of the media as the client named it; gives the default type and name. */
@@ -11,16 +11,6 @@ export interface UploadRequestInput {
   /** File name of the cover, when there is one; gives the default cover type. */
   readonly coverFileName?: string | undefined;
   readonly hasCover: boolean;
-  readonly mediaType?: string | undefined;
-  readonly mediaName?: string | undefined;
-  readonly coverType?: string | undefined;
-  readonly procedure?: string | undefined;
-  readonly expireTime?: string | undefined;
-  readonly storageRegion?: string | undefined;
-  readonly classId?: number | undefined;
-  readonly sourceContext?: string | undefined;
-  readonly sessionContext?: string | undefined;
-  readonly subAppId?: number | undefined;
   readonly concurrentUploadNumber?: number | undefined;
 }
 
