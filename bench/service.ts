@@ -93,10 +93,24 @@ export class RssWatch {
   }
 }
 
-/** The node flags of package.json's start script (`node <flags> dist/main.js`). */
-function startScriptNodeFlags(): string[] {
+/** The start script's words (`NAME=value … node <flags> dist/main.js`). */
+function startScriptWords(): string[] {
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+  return manifest.scripts.start.split(/\s+/);
+}
+
+/** The node flags of package.json's start script. */
+function startScriptNodeFlags(): string[] {
+  return startScriptWords().filter((word) => word.startsWith('--'));
+}
+
+/** The environment the start script sets (e.g. malloc tuning). */
+function startScriptEnv(): Record<string, string> {
+  return Object.fromEntries(
+    startScriptWords()
+      .map((word) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word))
+      .flatMap((match) => (match === null ? [] : [[match[1]!, match[2]!]])),
+  );
 }
 
 function nodeTs(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -180,6 +194,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const serverEnv: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
+      ...startScriptEnv(),
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: path.join(dataDir, 'server'),
