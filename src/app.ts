@@ -74,6 +74,9 @@ export function createApp(deps: AppDependencies): App {
     multipart: false,
     landingPage: false,
     graphiql: { title: 'vod-ingest', headers: JSON.stringify({ Authorization: 'Bearer <your api key>' }) },
+    // GraphiQL with its assets inlined: yoga's default page loads them from a CDN, which a
+    // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     maskedErrors: { maskError: (error) => maskError(error, logger) },
     logging: {
       debug: (...args) => logger.debug({ yoga: args }, 'yoga'),
