@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 export interface SubscriptionResult {
   /** Every `next` payload's data, in order. */
   readonly events: Array<Record<string, unknown>>;
+  /** When each event arrived: ms since the subscription was opened (same order as `events`). */
+  readonly arrivals: number[];
   readonly errors: unknown[];
   /** Resolves once the server completes the subscription. */
   readonly done: Promise<void>;
@@ -15,6 +17,8 @@ export interface SubscriptionResult {
 /** A GraphQL-over-SSE subscription (distinct connections mode), read with fetch. */
 export function subscribeSse(url: string, key: string, query: string, variables: Record<string, unknown>): SubscriptionResult {
   const events: Array<Record<string, unknown>> = [];
+  const arrivals: number[] = [];
+  const opened = performance.now();
   const errors: unknown[] = [];
   const controller = new AbortController();
   let markReady: () => void = () => undefined;
@@ -47,17 +51,23 @@ export function subscribeSse(url: string, key: string, query: string, variables:
         if (event === 'next' && data !== undefined) {
           const payload = JSON.parse(data) as { data?: Record<string, unknown>; errors?: unknown[] };
           if (payload.errors !== undefined) errors.push(...payload.errors);
-          if (payload.data !== undefined) events.push(payload.data);
+          if (payload.data !== undefined) {
+            events.push(payload.data);
+            arrivals.push(performance.now() - opened);
+          }
         }
       }
     }
   })();
-  return { events, errors, done, ready, close: () => controller.abort() };
+  done.catch(() => markReady());
+  return { events, arrivals, errors, done, ready, close: () => controller.abort() };
 }
 
 /** A graphql-ws (WebSocket) subscription with the key in the connection_init payload. */
 export function subscribeWs(url: string, key: string, query: string, variables: Record<string, unknown>): SubscriptionResult {
   const events: Array<Record<string, unknown>> = [];
+  const arrivals: number[] = [];
+  const opened = performance.now();
   const errors: unknown[] = [];
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
@@ -76,7 +86,10 @@ export function subscribeWs(url: string, key: string, query: string, variables: 
       {
         next: (value) => {
           if (value.errors !== undefined) errors.push(...value.errors);
-          if (value.data !== undefined && value.data !== null) events.push(value.data);
+          if (value.data !== undefined && value.data !== null) {
+            events.push(value.data);
+            arrivals.push(performance.now() - opened);
+          }
         },
         error: (error) => {
           errors.push(error);
@@ -89,6 +102,7 @@ export function subscribeWs(url: string, key: string, query: string, variables: 
   done.catch(() => undefined);
   return {
     events,
+    arrivals,
     errors,
     done: done.finally(() => void client.dispose()),
     ready,
