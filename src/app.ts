@@ -115,23 +115,20 @@ export function createApp(deps: AppDependencies): App {
       await yoga(req, res, { requestId } as ServerContext);
       return;
     }
+    // Whatever answers this request (a refusal, an early error), an unread body is dealt with once.
+    settleUnreadBodyAfterResponse(req, res);
     let tenant: AuthenticatedTenant;
     try {
       tenant = await authenticateRequest(req, apiKeys);
       if (isMultipartRequest(req)) {
         assertCsrfSafe(req);
-        settleUnreadBodyAfterResponse(req, res);
         await parseMultipartOperations(req, res, config.limits);
       }
     } catch (error) {
-      return refuse(req, res, error);
+      if (!res.headersSent) sendGraphQLError(res, toVodError(error));
+      return;
     }
     await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
-  }
-
-  function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    settleUnreadBodyAfterResponse(req, res);
-    if (!res.headersSent) sendGraphQLError(res, toVodError(error));
   }
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
