@@ -2,7 +2,7 @@ import type { UploadRepository } from '../db/upload-repository.ts';
 import type { UploadWriter } from '../db/upload-writer.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PipelineDependencies } from '../pipeline/upload-pipeline.ts';
-import { toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
+import { publishSnapshot, type UploadPubSub } from './upload-events.ts';
 
 export interface RecoveryDependencies {
   readonly reader: UploadRepository;
@@ -52,7 +52,7 @@ export async function recoverInterruptedUploads(instanceId: string, deps: Recove
     if (ended) {
       interrupted += 1;
       const record = await deps.reader.find(upload.tenantId, upload.id);
-      if (record !== undefined) deps.pubsub.publish('uploadProgress', topicKey(upload.tenantId, upload.id), toSnapshot(record));
+      if (record !== undefined) publishSnapshot(deps.pubsub, record);
     }
   }
   if (interrupted > 0) deps.logger.warn({ interrupted, abortedMultiparts, failedAborts }, 'recovered interrupted uploads');

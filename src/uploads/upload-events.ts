@@ -45,6 +45,11 @@ export function createUploadEventBus(config: PubSubConfig): UploadEventBus {
   };
 }
 
+/** Tells the upload's subscribers (on every instance) its current state. */
+export function publishSnapshot(pubsub: UploadPubSub, record: UploadRecord): void {
+  pubsub.publish('uploadProgress', topicKey(record.tenantId, record.id), toSnapshot(record));
+}
+
 export function toSnapshot(record: UploadRecord): UploadSnapshot {
   return {
     ...record,

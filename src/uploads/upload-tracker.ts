@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
 import type { AppliedUpload } from '../pipeline/upload-pipeline.ts';
-import { toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
+import { publishSnapshot, type UploadPubSub } from './upload-events.ts';
 import type { UploadRecord } from './upload-record.ts';
 
 /** Least time between two published progress snapshots (≤ 10 per second). */
@@ -88,7 +88,7 @@ export class UploadTracker {
 
   publish(): void {
     this.#lastPublished = Date.now();
-    this.deps.pubsub.publish('uploadProgress', topicKey(this.key.tenantId, this.key.id), toSnapshot(this.#record));
+    publishSnapshot(this.deps.pubsub, this.#record);
   }
 
   /** Waits for every queued write; a failed status write is rethrown here. */
