@@ -40,9 +40,8 @@ export interface ArrangeOptions {
  */
 export async function arrangeSources(files: IncomingFiles, options: ArrangeOptions): Promise<ArrangedSources> {
   const segments = files.segments ?? [];
-  const all = [files.media, ...(files.cover === undefined ? [] : [files.cover]), ...segments.map((s) => s.file)];
   // Nobody may be left with an unhandled rejection when the request dies before a file is read.
-  for (const promise of all) promise.catch(() => undefined);
+  for (const promise of filesInBodyOrder(files)) promise.catch(() => undefined);
 
   let coverFile: { fileName: string; bytes: Buffer } | undefined;
   if (files.cover !== undefined) {
@@ -75,6 +74,11 @@ export async function arrangeSources(files: IncomingFiles, options: ArrangeOptio
               ),
           })),
   };
+}
+
+/** Every file of the request, in the order the body must carry them. */
+export function filesInBodyOrder(files: IncomingFiles): Array<Promise<IncomingFile>> {
+  return [files.media, ...(files.cover === undefined ? [] : [files.cover]), ...(files.segments ?? []).map((s) => s.file)];
 }
 
 type Arrival = 'media' | 'cover' | 'segment';

@@ -13,8 +13,8 @@ import {
   type PipelineDependencies,
 } from '../pipeline/upload-pipeline.ts';
 import { normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
-import { arrangeSources, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
-import { fromSnapshot, toSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
+import { arrangeSources, filesInBodyOrder, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
+import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from './upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
 
@@ -182,7 +182,7 @@ export class UploadService {
     });
     const record = await this.mustFind(key);
     this.deps.metrics.uploadEnded('SUCCEEDED');
-    this.deps.pubsub.publish('uploadProgress', topicKey(key.tenantId, key.id), toSnapshot(record));
+    publishSnapshot(this.deps.pubsub, record);
     return record;
   }
 
@@ -191,7 +191,7 @@ export class UploadService {
       await tracker.settle();
       await this.deps.writer.markEnded(key, status, { code: error.code, message: error.message, requestId: error.requestId }, tracker.counters());
       const record = await this.mustFind(key);
-      this.deps.pubsub.publish('uploadProgress', topicKey(key.tenantId, key.id), toSnapshot(record));
+      publishSnapshot(this.deps.pubsub, record);
     } catch (writeError) {
       this.deps.logger.error({ err: writeError, uploadId: key.id }, 'could not record the end of a failed upload');
     }
@@ -255,8 +255,7 @@ function recordFields(request: UploadRequest, mediaSize: number | undefined): Ne
 
 /** A repeat of a finished upload reads (and drops) its files, so the request completes normally. */
 async function discardFiles(files: IncomingFiles): Promise<void> {
-  const all = [files.media, ...(files.cover === undefined ? [] : [files.cover]), ...(files.segments ?? []).map((s) => s.file)];
-  for (const promise of all) {
+  for (const promise of filesInBodyOrder(files)) {
     const file: IncomingFile = await promise;
     const stream = file.createReadStream();
     stream.resume();
