@@ -8,8 +8,7 @@ import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
-import { MemoryBudget } from './pipeline/memory-budget.ts';
-import { createPipelineDependencies } from './runtime/pipeline-dependencies.ts';
+import { createPipelineDependencies, pipelineSettingsFrom } from './runtime/pipeline-dependencies.ts';
 import { startVodBackend, vodProbeUrl } from './runtime/vod-backend.ts';
 import { recoverInterruptedUploads } from './uploads/recovery.ts';
 import { createUploadEventBus } from './uploads/upload-events.ts';
@@ -28,11 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const db = await openDatabase(config.database, logger);
   const vod = await startVodBackend(config.vod, logger);
-  const pipeline = createPipelineDependencies(vod.connection, {
-    partBytes: config.multipart.partBytes,
-    defaultConcurrency: config.multipart.defaultConcurrency,
-    memoryBudget: new MemoryBudget(config.multipart.maxBufferBytes),
-  });
+  const pipeline = createPipelineDependencies(vod.connection, pipelineSettingsFrom(config.multipart));
   const events = createUploadEventBus(config.pubsub);
   const instanceId = config.server.instanceId;
   await recoverInterruptedUploads(instanceId, {

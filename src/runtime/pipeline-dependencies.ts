@@ -1,3 +1,5 @@
+import type { Config } from '../config/config.ts';
+import { MemoryBudget } from '../pipeline/memory-budget.ts';
 import type { PipelineDependencies, PipelineSettings } from '../pipeline/upload-pipeline.ts';
 import { createCosObjectStore } from '../storage/cos-object-store.ts';
 import { createTencentVodApi } from '../vod/tencent-vod-api.ts';
@@ -17,5 +19,14 @@ export function createPipelineDependencies(access: VodAccess, settings: Pipeline
     openObjectStore: (target) => createCosObjectStore({ ...target, endpoint: access.cosEndpoint }),
     fallbackCredentials: credentials,
     settings,
+  };
+}
+
+/** The service's pipeline settings: part size and window from configuration, one memory budget per process. */
+export function pipelineSettingsFrom(multipart: Config['multipart']): PipelineSettings {
+  return {
+    partBytes: multipart.partBytes,
+    defaultConcurrency: multipart.defaultConcurrency,
+    memoryBudget: new MemoryBudget(multipart.maxBufferBytes),
   };
 }

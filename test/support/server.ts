@@ -6,8 +6,7 @@ import type { PubSubConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { MemoryBudget } from '../../src/pipeline/memory-budget.ts';
-import { createPipelineDependencies } from '../../src/runtime/pipeline-dependencies.ts';
+import { createPipelineDependencies, pipelineSettingsFrom } from '../../src/runtime/pipeline-dependencies.ts';
 import { createUploadEventBus, type UploadEventBus } from '../../src/uploads/upload-events.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 
@@ -54,11 +53,7 @@ export async function startTestServer(label: string, options: TestServerOptions 
   });
   const pipeline = createPipelineDependencies(
     { secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
-    {
-      partBytes: config.multipart.partBytes,
-      defaultConcurrency: config.multipart.defaultConcurrency,
-      memoryBudget: new MemoryBudget(config.multipart.maxBufferBytes),
-    },
+    pipelineSettingsFrom(config.multipart),
   );
   const events = createUploadEventBus(options.pubsub ?? { mode: 'memory' });
   const app = createApp({
