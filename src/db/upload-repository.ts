@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Upload as UploadRow, StoredFile as StoredFileRow } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
-import type { UploadRecord, UploadStatus } from '../uploads/upload-record.ts';
+import type { UploadRecord, UploadStatus } from '../domain/upload-record.ts';
 
 export interface UploadPage {
   readonly records: readonly UploadRecord[];

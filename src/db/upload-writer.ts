@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
-import { IN_FLIGHT_STATUSES, statusesBefore } from '../uploads/transitions.ts';
-import type { FileRole, UploadRecord, UploadStatus } from '../uploads/upload-record.ts';
+import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
+import type { FileRole, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
 
 /** Identifies one upload: ids are per tenant. */
 export interface UploadKey {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UploadStatus } from '../uploads/upload-record.ts';
+import type { UploadStatus } from '../domain/upload-record.ts';
 
 /** The service's Prometheus metrics, in a registry of their own (one per app, so tests don't share). */
 export class UploadMetrics {

@@ -1,7 +1,7 @@
 import { VodError } from '../errors/vod-error.ts';
 import type { ObjectStore, StoredObject } from '../storage/object-store.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
-import { cancellationError, throwIfCanceled } from './cancellation.ts';
+import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import { chunkParts, type Part } from './chunker.ts';
 import { FileDigest } from './file-digest.ts';
 import { uploadParts } from './part-uploader.ts';

@@ -1,5 +1,5 @@
 import type { ObjectStore, UploadedPart } from '../storage/object-store.ts';
-import { cancellationError, childAbortController } from './cancellation.ts';
+import { cancellationError, childAbortController } from '../errors/cancellation.ts';
 import type { Part } from './chunker.ts';
 import { retryWithBackoff, type RetryPolicy } from './retry.ts';
 

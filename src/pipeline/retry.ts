@@ -1,4 +1,4 @@
-import { isTransientError } from './transient-error.ts';
+import { isTransientError } from '../errors/transient-error.ts';
 
 export interface RetryPolicy {
   /** Attempts in total, including the first. */

@@ -2,7 +2,7 @@ import { VodError, toVodError } from '../errors/vod-error.ts';
 import type { ObjectStore, ObjectStoreFactory, StorageCredentials } from '../storage/object-store.ts';
 import type { UploadSession, VodApi } from '../vod/vod-api.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
-import { cancellationError, throwIfCanceled } from './cancellation.ts';
+import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import { uploadObject, type MultipartOutcome, type MultipartUploadRef } from './object-upload.ts';
 import { PartSizer } from './part-size.ts';

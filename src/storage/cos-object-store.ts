@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import COS from 'cos-nodejs-sdk-v5';
 import { VodError } from '../errors/vod-error.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
-import { cancellationError } from '../pipeline/cancellation.ts';
-import { TransientVodError } from '../pipeline/transient-error.ts';
+import { cancellationError } from '../errors/cancellation.ts';
+import { TransientVodError } from '../errors/transient-error.ts';
 import { parseEndpoint } from '../vod/endpoint.ts';
 import type {
   CompleteMultipartInput,

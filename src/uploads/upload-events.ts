@@ -2,7 +2,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { PubSubConfig } from '../config/config.ts';
-import type { UploadRecord } from './upload-record.ts';
+import type { UploadRecord } from '../domain/upload-record.ts';
 
 /** An UploadRecord as it crosses the pub/sub transport (JSON: dates as ISO strings). */
 export type UploadSnapshot = Omit<UploadRecord, 'expireTime' | 'createdAt' | 'updatedAt' | 'finishedAt'> & {

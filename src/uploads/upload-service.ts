@@ -15,7 +15,7 @@ import {
 import { normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
 import { arrangeSources, filesInBodyOrder, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
-import { TERMINAL_STATUSES, type UploadRecord } from './upload-record.ts';
+import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
 
 export interface UploadServiceDependencies {

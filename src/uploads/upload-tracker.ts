@@ -4,7 +4,7 @@ import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
 import type { AppliedUpload } from '../pipeline/upload-pipeline.ts';
 import { publishSnapshot, type UploadPubSub } from './upload-events.ts';
-import type { UploadRecord } from './upload-record.ts';
+import type { UploadRecord } from '../domain/upload-record.ts';
 
 /** Least time between two published progress snapshots (≤ 10 per second). */
 const PUBLISH_INTERVAL_MS = 100;

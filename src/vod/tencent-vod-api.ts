@@ -1,8 +1,8 @@
 import vodSdk from 'tencentcloud-sdk-nodejs-vod';
 import { VodError } from '../errors/vod-error.ts';
 import { isErrorCode, type ErrorCode } from '../errors/error-codes.ts';
-import { cancellationError } from '../pipeline/cancellation.ts';
-import { TransientVodError } from '../pipeline/transient-error.ts';
+import { cancellationError } from '../errors/cancellation.ts';
+import { TransientVodError } from '../errors/transient-error.ts';
 import { parseEndpoint } from './endpoint.ts';
 import type {
   ApplyUploadInput,

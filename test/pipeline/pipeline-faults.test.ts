@@ -4,7 +4,7 @@ import { isVodError, VodError } from '../../src/errors/vod-error.ts';
 import type { MultipartOutcome } from '../../src/pipeline/object-upload.ts';
 import type { UploadPhase } from '../../src/pipeline/progress.ts';
 import { uploadMedia, type AppliedUpload, type FileMultipartUpload } from '../../src/pipeline/upload-pipeline.ts';
-import { TransientVodError } from '../../src/pipeline/transient-error.ts';
+import { TransientVodError } from '../../src/errors/transient-error.ts';
 import { MiB, emulatorDeps, patternSha256, patternStream, startTestEmulator, storedSha256, type TestEmulator } from './support.ts';
 
 describe('pipeline: storage faults, cancellation and hooks', () => {

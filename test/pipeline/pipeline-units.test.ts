@@ -8,7 +8,7 @@ import { checkProvidedSegments, checkSegmentPath, listManifestFiles } from '../.
 import { PartBufferPool } from '../../src/pipeline/part-buffer-pool.ts';
 import { MAX_PARTS, PartSizer } from '../../src/pipeline/part-size.ts';
 import { backoffDelayMs, retryWithBackoff } from '../../src/pipeline/retry.ts';
-import { TransientVodError } from '../../src/pipeline/transient-error.ts';
+import { TransientVodError } from '../../src/errors/transient-error.ts';
 import { VodError } from '../../src/errors/vod-error.ts';
 
 const MiB = 1024 * 1024;

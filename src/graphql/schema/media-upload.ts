@@ -7,7 +7,7 @@ import {
   uploadProgress,
   type StoredFileRecord,
   type UploadRecord,
-} from '../../uploads/upload-record.ts';
+} from '../../domain/upload-record.ts';
 
 export const UploadStatusEnum = builder.enumType('UploadStatus', { values: UPLOAD_STATUSES });
 export const FileRoleEnum = builder.enumType('FileRole', { values: FILE_ROLES });

@@ -1,7 +1,7 @@
 import { VodError } from '../../errors/vod-error.ts';
 import { isUuid } from '../../db/upload-repository.ts';
 import { fromSnapshot, topicKey } from '../../uploads/upload-events.ts';
-import { TERMINAL_STATUSES, type UploadRecord } from '../../uploads/upload-record.ts';
+import { TERMINAL_STATUSES, type UploadRecord } from '../../domain/upload-record.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { MediaUploadRef } from './media-upload.ts';

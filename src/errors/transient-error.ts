@@ -1,5 +1,5 @@
-import { VodError, type VodErrorOptions } from '../errors/vod-error.ts';
-import type { ErrorCode } from '../errors/error-codes.ts';
+import { VodError, type VodErrorOptions } from './vod-error.ts';
+import type { ErrorCode } from './error-codes.ts';
 
 /**
  * A VodError for a fault that a later attempt may not meet: a transport failure, a 5xx, a reset

@@ -1,4 +1,4 @@
-import { VodError, isVodError } from '../errors/vod-error.ts';
+import { VodError, isVodError } from './vod-error.ts';
 
 /**
  * The error a canceled upload ends with: the abort reason itself when it is a VodError (for example
