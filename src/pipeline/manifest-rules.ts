@@ -1,26 +1,9 @@
 import path from 'node:path';
 import { VodError } from '../errors/vod-error.ts';
+import { checkSegmentPath } from './segment-path.ts';
 import type { ManifestType } from '../vod/vod-api.ts';
 
-/**
- * The rules for the files an HLS/DASH manifest references, which the seed SDK left to accident:
- * every path is relative, at or below the manifest's directory: no URL, no absolute path, no `..`,
- * no backslash, no query or fragment. Returns the path normalized (`./a//b.ts` → `a/b.ts`).
- */
-export function checkSegmentPath(reference: string): string {
-  const refuse = (why: string): never => {
-    throw new VodError('InvalidParameter', `Manifest reference ${JSON.stringify(reference)} ${why}.`);
-  };
-  if (reference.trim() === '') refuse('is empty');
-  if (/^[a-z][a-z0-9+.-]*:/i.test(reference)) refuse('is a URL; only relative paths are allowed');
-  if (reference.startsWith('/')) refuse('is an absolute path; only relative paths are allowed');
-  if (reference.includes('\\')) refuse('contains a backslash');
-  if (/[?#]/.test(reference)) refuse('has a query or fragment');
-  if (reference.split('/').includes('..')) refuse('leaves the manifest directory (..)');
-  const normalized = path.posix.normalize(reference);
-  if (normalized === '.' || normalized.endsWith('/')) refuse('is not a file');
-  return normalized;
-}
+export { checkSegmentPath, MAX_SEGMENT_PATH_BYTES } from './segment-path.ts';
 
 /** The manifest type of a referenced file by its extension, when it is a nested playlist. */
 export function manifestTypeOf(relativePath: string): ManifestType | undefined {
@@ -51,8 +34,8 @@ export async function listManifestFiles(
   const seen = new Set<string>();
   const visit = async (content: string, manifestType: ManifestType, directory: string): Promise<void> => {
     for (const reference of await walker.listReferences(content, manifestType)) {
-      const own = checkSegmentPath(reference);
-      const relative = directory === '' ? own : `${directory}/${own}`;
+      // Judged as a player resolves it: against the directory of the playlist that names it.
+      const relative = checkSegmentPath(reference, directory);
       if (seen.has(relative)) continue;
       seen.add(relative);
       files.push(relative);

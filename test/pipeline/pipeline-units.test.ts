@@ -146,9 +146,10 @@ describe('pipeline retry', () => {
 describe('pipeline manifest rules', () => {
   it('accepts relative paths at or below the manifest and normalizes them', () => {
     assert.equal(checkSegmentPath('a.ts'), 'a.ts');
-    assert.equal(checkSegmentPath('./gear1//b.ts'), 'gear1/b.ts');
+    assert.equal(checkSegmentPath('./gear1/./b.ts'), 'gear1/b.ts');
+    assert.equal(checkSegmentPath('b.ts', 'gear1'), 'gear1/b.ts');
   });
-  for (const bad of ['http://x/a.ts', 'https:a.ts', '/abs.ts', '../up.ts', 'a/../../b.ts', 'sub\\win.ts', '', 'a.ts?x=1']) {
+  for (const bad of ['http://x/a.ts', 'https:a.ts', '/abs.ts', '../up.ts', 'a/../../b.ts', 'sub\\win.ts', '', 'a.ts?x=1', 'gear1//b.ts', '%2e%2e/x.ts']) {
     it(`refuses ${JSON.stringify(bad)}`, () => {
       assert.throws(() => checkSegmentPath(bad), { code: 'InvalidParameter' });
     });
