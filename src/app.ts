@@ -7,16 +7,19 @@ import { ApiKeyRepository, type AuthenticatedTenant } from './db/api-key-reposit
 import type { Database } from './db/database.ts';
 import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
-import { toVodError } from './errors/vod-error.ts';
+import { toVodError, VodError } from './errors/vod-error.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
+import { MAX_JSON_BODY_BYTES, queryLimitPlugins } from './graphql/query-limits.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
+import { readJsonBody } from './http/json-body.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
 import type { ServerContext } from './http/server-context.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
+import { isClientError } from './logging/error-severity.ts';
 import type { Logger } from './logging/logger.ts';
 import { UploadMetrics } from './metrics/upload-metrics.ts';
 import type { PipelineDependencies } from './pipeline/upload-pipeline.ts';
@@ -73,6 +76,7 @@ export function createApp(deps: AppDependencies): App {
     graphqlEndpoint: GRAPHQL_PATH,
     multipart: false,
     landingPage: false,
+    plugins: queryLimitPlugins(),
     graphiql: { title: 'vod-ingest', headers: JSON.stringify({ Authorization: 'Bearer <your api key>' }) },
     // GraphiQL with its assets inlined: yoga's default page loads them from a CDN, which a
     // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
@@ -82,7 +86,9 @@ export function createApp(deps: AppDependencies): App {
       debug: (...args) => logger.debug({ yoga: args }, 'yoga'),
       info: (...args) => logger.info({ yoga: args }, 'yoga'),
       warn: (...args) => logger.warn({ yoga: args }, 'yoga'),
-      error: (...args) => logger.error({ yoga: args }, 'yoga'),
+      // yoga reports every error of an operation here; a client's mistake is not the service's fault.
+      error: (...args) =>
+        args.every(isClientError) ? logger.info({ yoga: args }, 'client error') : logger.error({ yoga: args }, 'yoga'),
     },
     context: ({ tenant, requestId, signal }): GraphQLContext => ({
       tenantId: tenant.tenantId,
@@ -98,7 +104,8 @@ export function createApp(deps: AppDependencies): App {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (url === undefined) return sendGraphQLError(res, new VodError('InvalidParameter', 'Malformed request target.'));
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const report = await runReadinessChecks(readinessChecks);
@@ -123,9 +130,13 @@ export function createApp(deps: AppDependencies): App {
       if (isMultipartRequest(req)) {
         assertCsrfSafe(req);
         await parseMultipartOperations(req, res, config.limits);
+      } else if (req.method === 'POST') {
+        await readJsonBody(req, MAX_JSON_BODY_BYTES);
       }
     } catch (error) {
-      if (!res.headersSent) sendGraphQLError(res, toVodError(error));
+      const refusal = toVodError(error);
+      if (refusal.code === 'InternalError') logger.error({ err: error }, 'request refused by an internal fault');
+      if (!res.headersSent) sendGraphQLError(res, refusal);
       return;
     }
     await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
@@ -196,6 +207,14 @@ function clientGoneSignal(res: ServerResponse): AbortSignal {
     if (!res.writableFinished) controller.abort();
   });
   return controller.signal;
+}
+
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -8,6 +8,7 @@ import type { ApiKeyRepository, AuthenticatedTenant } from '../db/api-key-reposi
 import { bearerToken } from '../auth/api-key.ts';
 import { isVodError } from '../errors/vod-error.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
+import { MAX_JSON_BODY_BYTES } from '../graphql/query-limits.ts';
 import type { Logger } from '../logging/logger.ts';
 import { authenticateKey } from './authenticate.ts';
 import type { ServerContext } from './server-context.ts';
@@ -45,7 +46,8 @@ type EnvelopedArgs = ExecutionArgs & {
  * (`{ "Authorization": "Bearer <key>" }`) or in the upgrade request's Authorization header.
  */
 export function attachGraphQLWebSocket(options: WebSocketOptions): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server: options.server, path: options.path });
+  // One message carries one operation: the same size limit as a JSON body (ws would take 100 MiB).
+  const wss = new WebSocketServer({ server: options.server, path: options.path, maxPayload: MAX_JSON_BODY_BYTES });
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       onConnect: async (ctx) => {
@@ -77,7 +79,14 @@ export function attachGraphQLWebSocket(options: WebSocketOptions): { close(): Pr
           ...serverContext,
           params,
         }) as Enveloped;
-        const document = parse(params.query);
+        // A refused document (syntax, a query limit) is the client's error, answered on this subscription.
+        let document: DocumentNode;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return [...errors];
         const args: EnvelopedArgs = {
