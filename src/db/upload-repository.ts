@@ -27,13 +27,6 @@ export class UploadRepository {
     return row === null ? undefined : toUploadRecord(row);
   }
 
-  /** True when the id names an upload of some other tenant (so it must answer ResourceNotFound). */
-  async belongsToAnotherTenant(tenantId: string, id: string): Promise<boolean> {
-    if (!isUuid(id)) return false;
-    const other = await this.prisma.upload.findFirst({ where: { id, tenantId: { not: tenantId } }, select: { id: true } });
-    return other !== null;
-  }
-
   /** Newest first, keyset-paginated on (createdAt, id). */
   async list(tenantId: string, options: ListUploadsOptions): Promise<UploadPage> {
     const cursor = options.after === undefined ? undefined : decodeCursor(options.after);

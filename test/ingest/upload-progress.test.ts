@@ -94,13 +94,25 @@ describe('uploadProgress', () => {
     );
   });
 
-  it("refuses another tenant's upload with ResourceNotFound", async () => {
+  it("waits on another tenant's upload id exactly like on an unused id, then follows its own upload", async () => {
     const id = randomUUID();
-    await slowUpload(id);
+    const theirs = await slowUpload(id);
     const subscription = subscribeSse(server.url, otherKey, PROGRESS_SUBSCRIPTION, { id });
+    await subscription.ready;
+    assert.equal(subscription.events.length + subscription.errors.length, 0, 'nothing is revealed about the other upload');
+    const { answer } = sendMultipart({
+      url: server.url,
+      key: otherKey,
+      query: UPLOAD_MUTATION,
+      variables: { input: { id, media: null } },
+      map: { 0: ['variables.input.media'] },
+      files: [{ field: '0', filename: 'mine.mp4', content: randomBytes(1000) }],
+    });
+    const mine = (await answer).body.data?.['uploadMedia'] as Record<string, unknown>;
     await subscription.done;
-    assert.equal(subscription.events.length, 0);
-    assert.equal((subscription.errors[0] as { extensions?: { code?: string } }).extensions?.code, 'ResourceNotFound');
+    assert.equal(subscription.errors.length, 0);
+    assert.equal(eventsOf(subscription).at(-1)?.fileId, mine['fileId']);
+    assert.notEqual(mine['fileId'], theirs['fileId']);
   });
 
   it('refuses a WebSocket without a valid key', async () => {

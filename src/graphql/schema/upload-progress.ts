@@ -26,10 +26,9 @@ async function* progressOf(context: GraphQLContext, id: string): AsyncGenerator<
   const events = context.pubsub.subscribe('uploadProgress', topicKey(context.tenantId, id));
   const first = events.next();
   try {
+    // Only this tenant's uploads exist here: an id of another tenant waits exactly like an id not
+    // used yet (the tenant may start an upload with it), so a subscription reveals nothing.
     const current = await context.uploads.find(context.tenantId, id);
-    if (current === undefined && (await context.uploads.belongsToAnotherTenant(context.tenantId, id))) {
-      throw new VodError('ResourceNotFound', `No upload with id ${id}.`);
-    }
     let last = current;
     if (current !== undefined) {
       yield current;
