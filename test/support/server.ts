@@ -5,7 +5,7 @@ import { createApp, type App } from '../../src/app.ts';
 import type { PubSubConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
-import { createLogger } from '../../src/logging/logger.ts';
+import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import { createPipelineDependencies, pipelineSettingsFrom } from '../../src/runtime/pipeline-dependencies.ts';
 import { createUploadEventBus, type UploadEventBus } from '../../src/uploads/upload-events.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -38,6 +38,8 @@ export interface TestServerOptions {
   readonly database?: TestDatabase;
   readonly pubsub?: PubSubConfig;
   readonly instanceId?: string;
+  /** Where the app logs (default: silent, or debug to stdout with TEST_LOG_LEVEL). */
+  readonly logger?: Logger;
 }
 
 /** The real app on a random loopback port, with its own database schema and a real emulator. */
@@ -59,7 +61,7 @@ export async function startTestServer(label: string, options: TestServerOptions 
   const app = createApp({
     config,
     db: database.db,
-    logger: createLogger(process.env['TEST_LOG_LEVEL'] === undefined ? 'silent' : 'debug'),
+    logger: options.logger ?? createLogger(process.env['TEST_LOG_LEVEL'] === undefined ? 'silent' : 'debug'),
     pipeline,
     events,
     instanceId: options.instanceId ?? `test-${label}`,
