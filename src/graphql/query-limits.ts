@@ -1,5 +1,5 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationContext } from 'graphql';
 
 /**
  * What one GraphQL operation may ask for, enforced by graphql-armor before it runs. Sized so every
@@ -16,18 +16,26 @@ export const QUERY_LIMITS = {
   maxAliases: 15,
   /** Directives in an operation. */
   maxDirectives: 10,
-  /** graphql-armor's static cost: objects 2, scalars 1, ×1.5 per level. */
-  maxCost: 5_000,
+  /**
+   * graphql-armor's static cost: objects 2, scalars 1, ×1.5 per level. One page of uploads with every
+   * field costs about 14 000; two such pages in one operation are refused.
+   */
+  maxCost: 20_000,
 } as const;
 
 /** Largest request body of a GraphQL operation sent as JSON (uploads go as multipart, outside this). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-/** Every refusal is a client error with a code, never an InternalError. */
-const refuse = (_context: unknown, error: GraphQLError): never => {
-  throw new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'LimitExceeded' } });
+/**
+ * Every refusal is a client error with a code, never an InternalError: reported as a validation error
+ * where there is a validation context, thrown from the parser (max tokens) where there is none.
+ */
+const refuse = (context: ValidationContext | null, error: GraphQLError): void => {
+  const refusal = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'LimitExceeded' } });
+  if (context === null) throw refusal;
+  context.reportError(refusal);
 };
-const callbacks = { onReject: [refuse], propagateOnRejection: true, exposeLimits: true };
+const callbacks = { onReject: [refuse], propagateOnRejection: false, exposeLimits: true };
 
 /** The envelop plugins yoga runs: max tokens (at parse), then depth, aliases, directives and cost (at validation). */
 export function queryLimitPlugins(): ReturnType<EnvelopArmor['protect']>['plugins'] {

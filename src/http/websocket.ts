@@ -81,13 +81,14 @@ export function attachGraphQLWebSocket(options: WebSocketOptions): { close(): Pr
         }) as Enveloped;
         // A refused document (syntax, a query limit) is the client's error, answered on this subscription.
         let document: DocumentNode;
+        let errors: readonly GraphQLError[];
         try {
           document = parse(params.query);
+          errors = validate(schema, document);
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        const errors = validate(schema, document);
         if (errors.length > 0) return [...errors];
         const args: EnvelopedArgs = {
           schema,

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { assertInvariants, assertRefused, sendManifestUpload } from './surface-support.ts';
+
+let server: TestServer;
+let key: string;
+
+before(async () => {
+  server = await startTestServer('hostile-manifest');
+  key = (await server.app.apiKeys.createKey('hostile-manifest')).key;
+});
+after(async () => {
+  await server.dispose();
+});
+
+const playlist = (lines: readonly string[], head = ''): string =>
+  `#EXTM3U\n#EXT-X-TARGETDURATION:4\n${head}${lines.map((line) => `#EXTINF:4,\n${line}`).join('\n')}\n#EXT-X-ENDLIST\n`;
+const mpd = (period: string): string =>
+  `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT8S">${period}</MPD>`;
+const segmentList = (base: string, media: readonly string[]): string =>
+  mpd(
+    `<Period>${base === '' ? '' : `<BaseURL>${base}</BaseURL>`}<AdaptationSet><Representation id="v" bandwidth="1"><SegmentList duration="4">${media
+      .map((m) => `<SegmentURL media="${m}"/>`)
+      .join('')}</SegmentList></Representation></AdaptationSet></Period>`,
+  );
+
+interface HostileManifest {
+  readonly name: string;
+  readonly manifest: { name: string; content: string };
+  readonly segments: ReadonlyArray<{ path: string; content: string }>;
+  /** Part of the refusal's message (which rule refused it). */
+  readonly why: RegExp;
+}
+
+const TS = 'x'.repeat(188);
+const hls = (name: string, lines: string[], segments: string[], why: RegExp, head = ''): HostileManifest => ({
+  name,
+  manifest: { name: 'index.m3u8', content: playlist(lines, head) },
+  segments: segments.map((path) => ({ path, content: TS })),
+  why,
+});
+
+const cases: HostileManifest[] = [
+  hls('a percent-encoded parent (%2e%2e/%2e%2e/x.ts), listed under the same path', ['%2e%2e/%2e%2e/x.ts'], ['%2e%2e/%2e%2e/x.ts'], /percent/),
+  hls('a percent-encoded parent in the manifest, given under a harmless path', ['%2e%2e/%2e%2e/x.ts'], ['x.ts'], /percent/),
+  hls('a half-encoded parent (.%2e/)', ['.%2e/x.ts'], ['x.ts'], /percent/),
+  hls('an upper-case encoded parent (%2E%2E)', ['%2E%2E/x.ts'], ['x.ts'], /percent/),
+  hls('an encoded slash (..%2Fx.ts)', ['..%2Fx.ts'], ['x.ts'], /percent/),
+  hls('an encoded parent in a segment path only', ['a.ts'], ['%61.ts'], /percent/),
+  hls('a backslash parent (..\\x.ts)', ['..\\x.ts'], ['x.ts'], /backslash/),
+  hls('a NUL byte', ['a\u0000.ts'], ['a.ts'], /control or invisible/),
+  hls('a right-to-left override', ['a\u202Ests.ts'], ['a.ts'], /control or invisible/),
+  hls('fullwidth full stops as a parent (．．/x.ts)', ['\uFF0E\uFF0E/x.ts'], ['x.ts'], /look-alike/),
+  hls('one-dot leaders as a parent (․․/x.ts)', ['\u2024\u2024/x.ts'], ['x.ts'], /look-alike/),
+  hls('a fullwidth solidus (a／x.ts)', ['a\uFF0Fx.ts'], ['x.ts'], /look-alike/),
+  hls('an empty path segment (a//x.ts)', ['a//x.ts'], ['a/x.ts'], /empty path segment/),
+  hls('a query string', ['x.ts?token=1'], ['x.ts'], /query or fragment/),
+  hls('a fragment', ['x.ts#t=1'], ['x.ts'], /query or fragment/),
+  hls('a protocol-relative URL (//host/x.ts)', ['//evil.example/x.ts'], ['x.ts'], /absolute path/),
+  hls('a path longer than 512 bytes', [`${'d/'.repeat(300)}x.ts`], ['x.ts'], /longer than 512 bytes/),
+  hls('an encoded parent in an EXT-X-KEY URI', ['a.ts'], ['a.ts', 'key.bin'], /percent/, '#EXT-X-KEY:METHOD=AES-128,URI="%2e%2e/key.bin"\n'),
+  hls('an encoded parent in an EXT-X-MAP URI', ['a.ts'], ['a.ts', 'init.mp4'], /percent/, '#EXT-X-MAP:URI=".%2E/init.mp4"\n'),
+  {
+    name: 'an encoded parent inside a nested playlist',
+    manifest: { name: 'master.m3u8', content: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n' },
+    segments: [
+      { path: 'v/index.m3u8', content: playlist(['%2e%2e/%2e%2e/x.ts']) },
+      { path: 'x.ts', content: TS },
+    ],
+    why: /percent/,
+  },
+  {
+    name: 'a parent inside a nested playlist that leaves the top directory',
+    manifest: { name: 'master.m3u8', content: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n' },
+    segments: [
+      { path: 'v/index.m3u8', content: playlist(['../../x.ts']) },
+      { path: 'x.ts', content: TS },
+    ],
+    why: /leaves the manifest directory/,
+  },
+  {
+    name: 'a DASH BaseURL of %2e%2e/',
+    manifest: { name: 'index.mpd', content: segmentList('%2e%2e/', ['seg1.m4s']) },
+    segments: [{ path: 'seg1.m4s', content: TS }],
+    why: /percent/,
+  },
+  {
+    name: 'a DASH BaseURL of ../',
+    manifest: { name: 'index.mpd', content: segmentList('../', ['seg1.m4s']) },
+    segments: [{ path: 'seg1.m4s', content: TS }],
+    why: /leaves the manifest directory/,
+  },
+  {
+    name: 'a DASH BaseURL that is another host',
+    manifest: { name: 'index.mpd', content: segmentList('https://evil.example/', ['seg1.m4s']) },
+    segments: [{ path: 'seg1.m4s', content: TS }],
+    why: /is a URL/,
+  },
+  {
+    name: 'a DASH SegmentTemplate whose media encodes a parent',
+    manifest: {
+      name: 'index.mpd',
+      content: mpd(
+        '<Period><AdaptationSet><Representation id="v" bandwidth="1"><SegmentTemplate media="%2e%2e/$Number$.m4s" duration="4" startNumber="1"/></Representation></AdaptationSet></Period>',
+      ),
+    },
+    segments: [
+      { path: '1.m4s', content: TS },
+      { path: '2.m4s', content: TS },
+    ],
+    why: /percent/,
+  },
+  {
+    name: 'a DASH Representation id that climbs out through $RepresentationID$',
+    manifest: {
+      name: 'index.mpd',
+      content: mpd(
+        '<Period><AdaptationSet><Representation id="../.." bandwidth="1"><SegmentTemplate initialization="$RepresentationID$/init.mp4" media="$RepresentationID$/$Number$.m4s" duration="8" startNumber="1"/></Representation></AdaptationSet></Period>',
+      ),
+    },
+    segments: [{ path: 'init.mp4', content: TS }],
+    why: /leaves the manifest directory/,
+  },
+];
+
+describe('hostile manifests: every reference is judged as a player resolves it', () => {
+  for (const hostile of cases) {
+    it(`refuses ${hostile.name} with InvalidParameter before anything is stored`, async () => {
+      const { state } = server.emulator;
+      const before = { apply: state.count('vod.ApplyUpload'), put: state.count('cos.putObject'), initiate: state.count('cos.initiateMultipart') };
+      const id = randomUUID();
+      const answer = await sendManifestUpload(server, key, hostile.manifest, hostile.segments, { id });
+      assertRefused(answer, { code: 'InvalidParameter', status: 200 });
+      assert.match(answer.body.errors?.[0]?.message ?? '', hostile.why);
+      assert.equal(state.count('vod.ApplyUpload'), before.apply, 'no ApplyUpload');
+      assert.equal(state.count('cos.putObject') + state.count('cos.initiateMultipart'), before.put + before.initiate, 'nothing stored');
+      const record = await server.graphql('query($id: ID!) { upload(id: $id) { status error { code } files { path } } }', { key, variables: { id } });
+      const upload = record.body.data?.['upload'] as { status: string; error: { code: string }; files: unknown[] } | null;
+      if (upload !== null && upload !== undefined) {
+        assert.equal(upload.status, 'FAILED');
+        assert.equal(upload.error.code, 'InvalidParameter');
+        assert.deepEqual(upload.files, []);
+      }
+      await assertInvariants(server);
+    });
+  }
+
+  it('stores ./ prefixes, ./ inner segments and non-ASCII names under exactly the key a player requests', async () => {
+    const names = ['./a.ts', 'sub/./b.ts', '视频 1.ts'];
+    const answer = await sendManifestUpload(
+      server,
+      key,
+      { name: 'index.m3u8', content: playlist(names) },
+      names.map((path) => ({ path, content: TS })),
+    );
+    assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
+    const upload = answer.body.data?.['uploadMedia'] as { status: string; fileId: string; mediaUrl: string };
+    assert.equal(upload.status, 'SUCCEEDED');
+    const media = server.emulator.state.mediaRecord(upload.fileId);
+    assert.ok(media);
+    const directory = media.mediaKey.slice(0, media.mediaKey.lastIndexOf('/') + 1);
+    const manifestUrl = new URL(`https://player.example/${media.mediaKey}`);
+    for (const reference of names) {
+      // What a player fetches: the reference resolved against the manifest's URL, then decoded by the server.
+      const requested = decodeURIComponent(new URL(reference, manifestUrl).pathname.slice(1));
+      assert.ok(requested.startsWith(directory), `${reference} stays below the manifest`);
+      assert.ok(server.emulator.state.object(media.bucket, requested), `${reference} is stored at ${requested}`);
+    }
+    await assertInvariants(server);
+  });
+});
