@@ -35,7 +35,7 @@ interface HostileManifest {
 }
 
 const TS = 'x'.repeat(188);
-const hls = (name: string, lines: string[], segments: string[], why: RegExp, head = ''): HostileManifest => ({
+const hls = (name: string, [lines, segments, head = '']: [string[], string[], string?], why: RegExp): HostileManifest => ({
   name,
   manifest: { name: 'index.m3u8', content: playlist(lines, head) },
   segments: segments.map((path) => ({ path, content: TS })),
@@ -43,25 +43,25 @@ const hls = (name: string, lines: string[], segments: string[], why: RegExp, hea
 });
 
 const cases: HostileManifest[] = [
-  hls('a percent-encoded parent (%2e%2e/%2e%2e/x.ts), listed under the same path', ['%2e%2e/%2e%2e/x.ts'], ['%2e%2e/%2e%2e/x.ts'], /percent/),
-  hls('a percent-encoded parent in the manifest, given under a harmless path', ['%2e%2e/%2e%2e/x.ts'], ['x.ts'], /percent/),
-  hls('a half-encoded parent (.%2e/)', ['.%2e/x.ts'], ['x.ts'], /percent/),
-  hls('an upper-case encoded parent (%2E%2E)', ['%2E%2E/x.ts'], ['x.ts'], /percent/),
-  hls('an encoded slash (..%2Fx.ts)', ['..%2Fx.ts'], ['x.ts'], /percent/),
-  hls('an encoded parent in a segment path only', ['a.ts'], ['%61.ts'], /percent/),
-  hls('a backslash parent (..\\x.ts)', ['..\\x.ts'], ['x.ts'], /backslash/),
-  hls('a NUL byte', ['a\u0000.ts'], ['a.ts'], /control or invisible/),
-  hls('a right-to-left override', ['a\u202Ests.ts'], ['a.ts'], /control or invisible/),
-  hls('fullwidth full stops as a parent (．．/x.ts)', ['\uFF0E\uFF0E/x.ts'], ['x.ts'], /look-alike/),
-  hls('one-dot leaders as a parent (․․/x.ts)', ['\u2024\u2024/x.ts'], ['x.ts'], /look-alike/),
-  hls('a fullwidth solidus (a／x.ts)', ['a\uFF0Fx.ts'], ['x.ts'], /look-alike/),
-  hls('an empty path segment (a//x.ts)', ['a//x.ts'], ['a/x.ts'], /empty path segment/),
-  hls('a query string', ['x.ts?token=1'], ['x.ts'], /query or fragment/),
-  hls('a fragment', ['x.ts#t=1'], ['x.ts'], /query or fragment/),
-  hls('a protocol-relative URL (//host/x.ts)', ['//evil.example/x.ts'], ['x.ts'], /absolute path/),
-  hls('a path longer than 512 bytes', [`${'d/'.repeat(300)}x.ts`], ['x.ts'], /longer than 512 bytes/),
-  hls('an encoded parent in an EXT-X-KEY URI', ['a.ts'], ['a.ts', 'key.bin'], /percent/, '#EXT-X-KEY:METHOD=AES-128,URI="%2e%2e/key.bin"\n'),
-  hls('an encoded parent in an EXT-X-MAP URI', ['a.ts'], ['a.ts', 'init.mp4'], /percent/, '#EXT-X-MAP:URI=".%2E/init.mp4"\n'),
+  hls('a percent-encoded parent (%2e%2e/%2e%2e/x.ts), listed under the same path', [['%2e%2e/%2e%2e/x.ts'], ['%2e%2e/%2e%2e/x.ts']], /percent/),
+  hls('a percent-encoded parent in the manifest, given under a harmless path', [['%2e%2e/%2e%2e/x.ts'], ['x.ts']], /percent/),
+  hls('a half-encoded parent (.%2e/)', [['.%2e/x.ts'], ['x.ts']], /percent/),
+  hls('an upper-case encoded parent (%2E%2E)', [['%2E%2E/x.ts'], ['x.ts']], /percent/),
+  hls('an encoded slash (..%2Fx.ts)', [['..%2Fx.ts'], ['x.ts']], /percent/),
+  hls('an encoded parent in a segment path only', [['a.ts'], ['%61.ts']], /percent/),
+  hls('a backslash parent (..\\x.ts)', [['..\\x.ts'], ['x.ts']], /backslash/),
+  hls('a NUL byte', [['a\u0000.ts'], ['a.ts']], /control or invisible/),
+  hls('a right-to-left override', [['a\u202Ests.ts'], ['a.ts']], /control or invisible/),
+  hls('fullwidth full stops as a parent (．．/x.ts)', [['\uFF0E\uFF0E/x.ts'], ['x.ts']], /look-alike/),
+  hls('one-dot leaders as a parent (․․/x.ts)', [['\u2024\u2024/x.ts'], ['x.ts']], /look-alike/),
+  hls('a fullwidth solidus (a／x.ts)', [['a\uFF0Fx.ts'], ['x.ts']], /look-alike/),
+  hls('an empty path segment (a//x.ts)', [['a//x.ts'], ['a/x.ts']], /empty path segment/),
+  hls('a query string', [['x.ts?token=1'], ['x.ts']], /query or fragment/),
+  hls('a fragment', [['x.ts#t=1'], ['x.ts']], /query or fragment/),
+  hls('a protocol-relative URL (//host/x.ts)', [['//evil.example/x.ts'], ['x.ts']], /absolute path/),
+  hls('a path longer than 512 bytes', [[`${'d/'.repeat(300)}x.ts`], ['x.ts']], /longer than 512 bytes/),
+  hls('an encoded parent in an EXT-X-KEY URI', [['a.ts'], ['a.ts', 'key.bin'], '#EXT-X-KEY:METHOD=AES-128,URI="%2e%2e/key.bin"\n'], /percent/),
+  hls('an encoded parent in an EXT-X-MAP URI', [['a.ts'], ['a.ts', 'init.mp4'], '#EXT-X-MAP:URI=".%2E/init.mp4"\n'], /percent/),
   {
     name: 'an encoded parent inside a nested playlist',
     manifest: { name: 'master.m3u8', content: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n' },
@@ -131,7 +131,7 @@ describe('hostile manifests: every reference is judged as a player resolves it',
       const { state } = server.emulator;
       const before = { apply: state.count('vod.ApplyUpload'), put: state.count('cos.putObject'), initiate: state.count('cos.initiateMultipart') };
       const id = randomUUID();
-      const answer = await sendManifestUpload(server, key, hostile.manifest, hostile.segments, { id });
+      const answer = await sendManifestUpload(server, key, { manifest: hostile.manifest, segments: hostile.segments, input: { id } });
       assertRefused(answer, { code: 'InvalidParameter', status: 200 });
       assert.match(answer.body.errors?.[0]?.message ?? '', hostile.why);
       assert.equal(state.count('vod.ApplyUpload'), before.apply, 'no ApplyUpload');
@@ -149,12 +149,10 @@ describe('hostile manifests: every reference is judged as a player resolves it',
 
   it('stores ./ prefixes, ./ inner segments and non-ASCII names under exactly the key a player requests', async () => {
     const names = ['./a.ts', 'sub/./b.ts', '视频 1.ts'];
-    const answer = await sendManifestUpload(
-      server,
-      key,
-      { name: 'index.m3u8', content: playlist(names) },
-      names.map((path) => ({ path, content: TS })),
-    );
+    const answer = await sendManifestUpload(server, key, {
+      manifest: { name: 'index.m3u8', content: playlist(names) },
+      segments: names.map((path) => ({ path, content: TS })),
+    });
     assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
     const upload = answer.body.data?.['uploadMedia'] as { status: string; fileId: string; mediaUrl: string };
     assert.equal(upload.status, 'SUCCEEDED');

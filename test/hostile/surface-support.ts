@@ -61,10 +61,13 @@ export function assertRefused(answer: GraphQLAnswer | MultipartAnswer, expected:
 export function sendManifestUpload(
   server: TestServer,
   key: string,
-  manifest: { name: string; content: string },
-  segments: ReadonlyArray<{ path: string; content: Buffer | string }>,
-  input: Record<string, unknown> = {},
+  upload: {
+    readonly manifest: { name: string; content: string };
+    readonly segments: ReadonlyArray<{ path: string; content: Buffer | string }>;
+    readonly input?: Record<string, unknown>;
+  },
 ): Promise<MultipartAnswer> {
+  const { manifest, segments, input = {} } = upload;
   const files: MultipartFile[] = [
     { field: 'm', filename: manifest.name, content: Buffer.from(manifest.content) },
     ...segments.map((segment, i) => ({
