@@ -98,6 +98,10 @@ describe('log hygiene: a client mistake is not an error of the service', () => {
       body: JSON.stringify({ query: '{ __typename }', variables: { x: 'y'.repeat(2 * 1024 * 1024) } }),
     });
     assert.equal(big.status, 413);
+    // A request target no URL parser accepts (it used to throw in the handler: 500 and an error line).
+    const target = await rawRequest(server.url, { path: 'http://[', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(target.status, 400);
+    assert.equal((JSON.parse(target.text) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code, 'InvalidParameter');
     for (const subscribe of [subscribeSse, subscribeWs]) {
       const subscription = subscribe(server.url, key, PROGRESS_SUBSCRIPTION, { id: 'nope' });
       await subscription.done.catch(() => undefined);
