@@ -56,7 +56,8 @@ export class UploadBodyWatch {
 
   readonly #onData = (chunk: Buffer): void => {
     this.#bytesInWindow += chunk.length;
-    if (this.#bytesInWindow >= Math.max(1, this.#options.minBytes)) this.#openWindow();
+    // A chunk already on its way may be delivered just after the pause: it opens no window then.
+    if (this.#bytesInWindow >= Math.max(1, this.#options.minBytes) && !this.#req.isPaused()) this.#openWindow();
   };
 
   readonly #onPause = (): void => {
@@ -77,7 +78,7 @@ export class UploadBodyWatch {
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#stopped) return;
+      if (this.#stopped || this.#req.isPaused()) return;
       this.stop();
       this.#options.onIdle();
     }, this.#options.idleMs);
