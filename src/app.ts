@@ -7,7 +7,7 @@ import { ApiKeyRepository, type AuthenticatedTenant } from './db/api-key-reposit
 import type { Database } from './db/database.ts';
 import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
-import { toVodError, VodError } from './errors/vod-error.ts';
+import { VodError, toVodError } from './errors/vod-error.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
 import { MAX_JSON_BODY_BYTES, queryLimitPlugins } from './graphql/query-limits.ts';
@@ -16,7 +16,11 @@ import { authenticateRequest } from './http/authenticate.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
 import { readJsonBody } from './http/json-body.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
+import { ConnectionCap } from './http/connection-cap.ts';
+import { closeConnectionAfterAnswer, startRequestDeadline } from './http/request-deadline.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
+import { TenantUploadSlots } from './http/tenant-upload-slots.ts';
+import { UploadBodyWatch } from './http/upload-body-watch.ts';
 import type { ServerContext } from './http/server-context.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { isClientError } from './logging/error-severity.ts';
@@ -51,6 +55,10 @@ const GRAPHQL_PATH = '/graphql';
 /** What of a request's unread body is read and dropped after an early answer before the connection is cut. */
 const UNREAD_BODY_DRAIN_MS = 5_000;
 const UNREAD_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
+/** After a timeout, how long the work of the request may take to answer (an upload cleans up first). */
+const TIMED_OUT_ANSWER_GRACE_MS = 10_000;
+/** What a refused client is told to wait before trying again. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** Builds the HTTP server (GraphQL over HTTP, SSE and WebSocket; health; metrics). Reads no environment. */
 export function createApp(deps: AppDependencies): App {
@@ -69,6 +77,8 @@ export function createApp(deps: AppDependencies): App {
     defaultRegion: config.vod.region,
     maxFileBytes: config.limits.maxFileBytes,
   });
+  const limits = config.http;
+  const uploadSlots = new TenantUploadSlots(config.limits.maxUploadsPerTenant);
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }, ...(deps.readinessChecks ?? [])];
 
   const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
@@ -104,6 +114,23 @@ export function createApp(deps: AppDependencies): App {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    if (connections.isOverCapacity(req.socket)) return refuseOverCapacity(res, limits.maxConnections);
+    const requestAbort = requestAbortController(res);
+    /**
+     * Gives up on the request: its work is aborted with `error`, which is the answer (now, or from
+     * the work as it stops: an upload records its failure first); the connection is closed.
+     */
+    const giveUp = (error: VodError, answerNow: boolean) => {
+      closeConnectionAfterAnswer(req, res, TIMED_OUT_ANSWER_GRACE_MS, () => sendGraphQLError(res, error));
+      if (answerNow && !res.headersSent) sendGraphQLError(res, error);
+      requestAbort.abort(error);
+    };
+    const multipart = isMultipartRequest(req);
+    if (!multipart) {
+      startRequestDeadline(res, limits.requestTimeoutMs, () =>
+        giveUp(new VodError('RequestTimeout', `The request was not done within ${limits.requestTimeoutMs} ms.`), true),
+      );
+    }
     const url = requestUrl(req);
     if (url === undefined) return sendGraphQLError(res, new VodError('InvalidParameter', 'Malformed request target.'));
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -125,31 +152,73 @@ export function createApp(deps: AppDependencies): App {
     // Whatever answers this request (a refusal, an early error), an unread body is dealt with once.
     settleUnreadBodyAfterResponse(req, res);
     let tenant: AuthenticatedTenant;
+    let releaseUploadSlot: (() => void) | undefined;
     try {
       tenant = await authenticateRequest(req, apiKeys);
-      if (isMultipartRequest(req)) {
+      if (multipart) {
         assertCsrfSafe(req);
-        await parseMultipartOperations(req, res, config.limits);
+        releaseUploadSlot = uploadSlots.tryAcquire(tenant.tenantId);
+        if (releaseUploadSlot === undefined) return refuseTooManyUploads(res, uploadSlots.maxPerTenant);
+        const watch = new UploadBodyWatch(req, {
+          idleMs: limits.uploadIdleTimeoutMs,
+          minBytes: limits.uploadIdleMinBytes,
+          onIdle: () =>
+            giveUp(
+              new VodError(
+                'RequestTimeout',
+                `The upload sent fewer than ${Math.max(1, limits.uploadIdleMinBytes)} bytes in ${limits.uploadIdleTimeoutMs} ms; it was stopped.`,
+              ),
+              false,
+            ),
+        });
+        res.once('close', watch.stop);
+        await parseMultipartOperations(req, res, config.limits, { onBodyFlowing: () => watch.start(), signal: requestAbort.signal });
       } else if (req.method === 'POST') {
         await readJsonBody(req, MAX_JSON_BODY_BYTES);
       }
     } catch (error) {
+      releaseUploadSlot?.();
       const refusal = toVodError(error);
       if (refusal.code === 'InternalError') logger.error({ err: error }, 'request refused by an internal fault');
       if (!res.headersSent) sendGraphQLError(res, refusal);
       return;
     }
-    await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
+    try {
+      await yoga(req, res, { tenant, requestId, signal: requestAbort.signal } as ServerContext);
+    } finally {
+      releaseUploadSlot?.();
+    }
   }
 
-  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'request handler failed');
-      if (!res.headersSent) sendGraphQLError(res, toVodError(error));
-      else res.destroy();
-    });
+  const server = http.createServer(
+    {
+      // Node's requestTimeout covers every body, uploads included: ordinary requests get a deadline
+      // of their own instead (startRequestDeadline), uploads an idle watch (UploadBodyWatch).
+      requestTimeout: 0,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node looks for connections past the headers timeout.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, 'request handler failed');
+        if (!res.headersSent) sendGraphQLError(res, toVodError(error));
+        else res.destroy();
+      });
+    },
+  );
+  const connections = new ConnectionCap(server, limits.maxConnections);
+  const webSocket = attachGraphQLWebSocket({
+    server,
+    path: GRAPHQL_PATH,
+    yoga,
+    apiKeys,
+    logger,
+    connectionInitTimeoutMs: limits.headersTimeoutMs,
+    keepAliveMs: limits.webSocketKeepAliveMs,
+    isOverCapacity: (socket) => connections.isOverCapacity(socket),
   });
-  const webSocket = attachGraphQLWebSocket({ server, path: GRAPHQL_PATH, yoga, apiKeys, logger });
 
   return {
     server,
@@ -200,13 +269,34 @@ function settleUnreadBodyAfterResponse(req: IncomingMessage, res: ServerResponse
   });
 }
 
-/** Aborts when the connection closes before the response was sent: the client went away. */
-function clientGoneSignal(res: ServerResponse): AbortSignal {
+/**
+ * The request's cancellation: aborts when the connection closes before the response was sent (the
+ * client went away), or earlier with a VodError when the server gives up on the request (a timeout).
+ */
+function requestAbortController(res: ServerResponse): AbortController {
   const controller = new AbortController();
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
+    if (!res.writableFinished) controller.abort(new VodError('RequestCanceled', 'The client went away.'));
   });
-  return controller.signal;
+  return controller;
+}
+
+/** A connection past MAX_CONNECTIONS: told so, and closed. */
+function refuseOverCapacity(res: ServerResponse, max: number): void {
+  res.setHeader('connection', 'close');
+  sendGraphQLError(res, new VodError('LimitExceeded', `The server has ${max} connections open, its limit; retry shortly.`), {
+    status: 503,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
+}
+
+/** A tenant at MAX_UPLOADS_PER_TENANT: refused before its body is read (what was sent is drained or cut). */
+function refuseTooManyUploads(res: ServerResponse, max: number): void {
+  sendGraphQLError(
+    res,
+    new VodError('LimitExceeded', `This tenant already runs ${max} uploads on this instance, its limit; wait for one to finish and retry.`),
+    { status: 429, retryAfterSeconds: RETRY_AFTER_SECONDS },
+  );
 }
 
 function requestUrl(req: IncomingMessage): URL | undefined {

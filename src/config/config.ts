@@ -10,7 +10,14 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly vod: VodConfig;
   readonly pubsub: PubSubConfig;
-  readonly limits: { readonly maxFileBytes: number; readonly maxFiles: number };
+  readonly limits: {
+    readonly maxFileBytes: number;
+    readonly maxFiles: number;
+    /** Uploads one tenant may run at once in this process; more are refused with LimitExceeded. */
+    readonly maxUploadsPerTenant: number;
+  };
+  /** How long slow or silent clients may hold a connection, and how many connections there may be. */
+  readonly http: HttpLimits;
   readonly multipart: {
     readonly partBytes: number;
     readonly defaultConcurrency: number;
@@ -18,6 +25,22 @@ export interface Config {
     readonly maxBufferBytes: number;
   };
   readonly log: { readonly level: LogLevel };
+}
+
+export interface HttpLimits {
+  /** From a connection's first byte (or a kept-alive connection's next request) to the end of the headers. */
+  readonly headersTimeoutMs: number;
+  /** A non-upload request, from its arrival to its answer; a subscription stream once it has started is exempt. */
+  readonly requestTimeoutMs: number;
+  /** An idle kept-alive connection between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** An upload's body delivering fewer than `uploadIdleMinBytes` in this long, while the server reads, fails it. */
+  readonly uploadIdleTimeoutMs: number;
+  readonly uploadIdleMinBytes: number;
+  /** WebSocket: ping interval, and how long a pong may take before the connection is dropped. */
+  readonly webSocketKeepAliveMs: number;
+  /** Open connections of this process; more are answered 503 and closed. */
+  readonly maxConnections: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -32,7 +32,16 @@ function toConfig(env: Env): Config {
     database: databaseConfig(env, dataDir),
     vod: vodConfig(env, dataDir),
     pubsub: env.REDIS_URL === undefined ? { mode: 'memory' } : { mode: 'redis', url: env.REDIS_URL },
-    limits: { maxFileBytes: env.MAX_FILE_BYTES, maxFiles: env.MAX_FILES },
+    limits: { maxFileBytes: env.MAX_FILE_BYTES, maxFiles: env.MAX_FILES, maxUploadsPerTenant: env.MAX_UPLOADS_PER_TENANT },
+    http: {
+      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+      uploadIdleMinBytes: env.UPLOAD_IDLE_MIN_BYTES,
+      webSocketKeepAliveMs: env.WS_KEEP_ALIVE_MS,
+      maxConnections: env.MAX_CONNECTIONS,
+    },
     multipart: {
       partBytes: env.PART_BYTES,
       defaultConcurrency: env.DEFAULT_CONCURRENCY,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { largestFileBytes, maxPartBytesWithin } from '../pipeline/part-size.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -18,6 +19,11 @@ const integer = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 const nonEmpty = z.string().trim().min(1);
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+/** A duration in milliseconds; 0 is not accepted: every timeout is on. */
+const milliseconds = (min: number, max: number) => integer(min, max);
 
 const endpoint = z
   .string()
@@ -48,9 +54,33 @@ export const EnvSchema = z
     PART_BYTES: byteCount(MiB, 5 * GiB).default(8 * MiB),
     DEFAULT_CONCURRENCY: integer(1, 64).default(4),
     MAX_BUFFER_BYTES: byteCount(MiB, 64 * GiB).default(256 * MiB),
+    HEADERS_TIMEOUT_MS: milliseconds(100, 10 * 60 * SECOND).default(20 * SECOND),
+    REQUEST_TIMEOUT_MS: milliseconds(100, HOUR).default(60 * SECOND),
+    KEEP_ALIVE_TIMEOUT_MS: milliseconds(100, 10 * 60 * SECOND).default(65 * SECOND),
+    UPLOAD_IDLE_TIMEOUT_MS: milliseconds(100, HOUR).default(60 * SECOND),
+    UPLOAD_IDLE_MIN_BYTES: byteCount(0, 64 * MiB).default(16 * 1024),
+    WS_KEEP_ALIVE_MS: milliseconds(100, 10 * 60 * SECOND).default(12 * SECOND),
+    MAX_CONNECTIONS: integer(1, 1_000_000).default(1024),
+    MAX_UPLOADS_PER_TENANT: integer(1, 100_000).default(32),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (env.PART_BYTES * 2 > env.MAX_BUFFER_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_BUFFER_BYTES'],
+        message: `must hold at least two parts of PART_BYTES (${env.PART_BYTES} bytes): an upload needs two buffers to start`,
+      });
+    } else {
+      const reachable = largestFileBytes(env.PART_BYTES, maxPartBytesWithin(env.MAX_BUFFER_BYTES, env.PART_BYTES));
+      if (env.MAX_FILE_BYTES > reachable) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAX_FILE_BYTES'],
+          message: `parts that MAX_BUFFER_BYTES can serve fairly carry at most ${reachable} bytes in 10 000 parts: raise MAX_BUFFER_BYTES or PART_BYTES, or lower MAX_FILE_BYTES`,
+        });
+      }
+    }
     const hasId = env.TENCENTCLOUD_SECRET_ID !== undefined;
     const hasKey = env.TENCENTCLOUD_SECRET_KEY !== undefined;
     if (hasId !== hasKey) {

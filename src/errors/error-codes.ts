@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'AuthFailure',
   'LimitExceeded',
   'RequestCanceled',
+  'RequestTimeout',
   'Interrupted',
 ] as const;
 
@@ -39,6 +40,7 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   AuthFailure: { http: 401, meaning: 'Missing, unknown or revoked API key.' },
   LimitExceeded: { http: 413, meaning: 'A size or count limit was exceeded.' },
   RequestCanceled: { http: 499, meaning: 'The client went away or canceled the request.' },
+  RequestTimeout: { http: 408, meaning: 'The client sent too little for too long.' },
   Interrupted: { http: 503, meaning: 'The service stopped while the upload was running.' },
 };
 

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -19,6 +20,12 @@ export interface WebSocketOptions {
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   readonly apiKeys: ApiKeyRepository;
   readonly logger: Logger;
+  /** A connection that has not sent connection_init (with its key) by then is closed (4408). */
+  readonly connectionInitTimeoutMs: number;
+  /** Ping interval; a connection that does not answer a ping within as long is dropped. */
+  readonly keepAliveMs: number;
+  /** Connections past the server's cap are refused (503) instead of upgraded. */
+  readonly isOverCapacity?: ((socket: Socket) => boolean) | undefined;
 }
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
@@ -46,10 +53,20 @@ type EnvelopedArgs = ExecutionArgs & {
  * (`{ "Authorization": "Bearer <key>" }`) or in the upgrade request's Authorization header.
  */
 export function attachGraphQLWebSocket(options: WebSocketOptions): { close(): Promise<void> } {
-  // One message carries one operation: the same size limit as a JSON body (ws would take 100 MiB).
-  const wss = new WebSocketServer({ server: options.server, path: options.path, maxPayload: MAX_JSON_BODY_BYTES });
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: options.path,
+    // One message carries one operation: the same size limit as a JSON body (ws would take 100 MiB).
+    maxPayload: MAX_JSON_BODY_BYTES,
+    verifyClient: (info, callback) => {
+      if (options.isOverCapacity?.(info.req.socket) === true) callback(false, 503, 'Too many connections', { 'retry-after': '1' });
+      else callback(true);
+    },
+  });
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
+      // A socket that never says who it is, or stops answering pings, does not hold a connection.
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = stringParam(params, 'authorization') ?? ctx.extra.request.headers.authorization;
@@ -102,6 +119,7 @@ export function attachGraphQLWebSocket(options: WebSocketOptions): { close(): Pr
       },
     },
     wss,
+    options.keepAliveMs,
   );
   return {
     async close() {

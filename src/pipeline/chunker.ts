@@ -1,6 +1,7 @@
 import type { BufferGauge } from './buffer-gauge.ts';
 import type { PartBufferPool } from './part-buffer-pool.ts';
-import type { PartSizer } from './part-size.ts';
+import { VodError } from '../errors/vod-error.ts';
+import { MAX_PARTS, largestFileBytes, type PartSizer } from './part-size.ts';
 
 /** One part of a file, in source order. `data.length` is the part size except for the last part. */
 export interface Part {
@@ -40,6 +41,7 @@ export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: Ch
     gauge?.take(rest.byteLength);
     onBytesRead?.(rest.byteLength);
     while (rest.byteLength > 0) {
+      if (buffer === undefined && partNumber > MAX_PARTS) throw tooManyParts(sizer);
       buffer ??= await allocate(sizer.sizeOf(partNumber));
       const copied = Math.min(rest.byteLength, buffer.length - filled);
       buffer.set(rest.subarray(0, copied), filled);
@@ -55,4 +57,9 @@ export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: Ch
   }
   if (buffer !== undefined) yield { partNumber, data: buffer.subarray(0, filled) };
   else if (partNumber === 1) yield { partNumber, data: await allocate(0) };
+}
+
+function tooManyParts(sizer: PartSizer): VodError {
+  const most = largestFileBytes(sizer.baseBytes, sizer.maxPartBytes);
+  return new VodError('LimitExceeded', `The file is larger than ${MAX_PARTS} parts can carry here (${most} bytes).`);
 }

@@ -5,7 +5,7 @@ import type { BufferGauge } from './buffer-gauge.ts';
 import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import { uploadObject, type MultipartOutcome, type MultipartUploadRef } from './object-upload.ts';
-import { PartSizer } from './part-size.ts';
+import { PartSizer, maxPartBytesWithin } from './part-size.ts';
 import { ProgressTracker, type FileRole, type ProgressListener } from './progress.ts';
 import { API_RETRY_POLICY, PART_RETRY_POLICY, retryWithBackoff, type RetryPolicy } from './retry.ts';
 import type { SegmentSources, UploadSource } from './sources.ts';
@@ -22,7 +22,7 @@ export interface MediaUploadInput {
   readonly cover?: UploadSource | undefined;
   /** For a manifest: the files it references. See `SegmentSources` for the order rule. */
   readonly segments?: SegmentSources | undefined;
-  /** Expected media size, if known; only sizes parts (a wrong hint costs nothing but part size). */
+  /** Expected media size, if known; only sizes parts, within what the memory budget can serve (a wrong hint costs nothing but part size). */
   readonly mediaSizeHint?: number | undefined;
 }
 
@@ -221,11 +221,16 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
   const named = (upload: MultipartUploadRef): FileMultipartUpload => ({ ...upload, role: file.role, path: file.path });
   const onCreated = hooks.onMultipartCreated;
   const onFinished = hooks.onMultipartFinished;
+  const budget = deps.settings.memoryBudget;
   const digest = await uploadObject({
     store,
     key,
     source: await file.read(),
-    sizer: new PartSizer(deps.settings.partBytes, file.role === 'MEDIA' ? args.input.mediaSizeHint : undefined),
+    sizer: new PartSizer(deps.settings.partBytes, {
+      sizeHint: file.role === 'MEDIA' ? args.input.mediaSizeHint : undefined,
+      // A hint (true or not) grows parts only as far as the shared budget can serve them fairly.
+      maxPartBytes: budget === undefined ? undefined : maxPartBytesWithin(budget.capacity, deps.settings.partBytes),
+    }),
     concurrency: request.concurrentUploadNumber ?? deps.settings.defaultConcurrency,
     retryPolicy: deps.settings.partRetry ?? PART_RETRY_POLICY,
     signal,

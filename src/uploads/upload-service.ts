@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import { isUuid } from '../db/upload-repository.ts';
 import type { ByteCounters, NewUploadFields, UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import { cancellationError } from '../errors/cancellation.ts';
 import { VodError, toVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
@@ -37,7 +38,7 @@ export interface UploadMediaRequest extends IncomingFiles {
   readonly id?: string | undefined;
   readonly fields: Omit<MediaUploadFields, 'region'> & { readonly region?: string | undefined };
   readonly mediaSize?: number | undefined;
-  /** Aborts when the client goes away. */
+  /** Aborts when the client goes away, or with a VodError (e.g. RequestTimeout) when the server gives up on the request. */
   readonly signal: AbortSignal;
 }
 
@@ -117,8 +118,10 @@ export class UploadService {
       canceledByUser = true;
       controller.abort(new VodError('RequestCanceled', 'The upload was canceled by cancelUpload.'));
     };
-    const onClientGone = () => controller.abort(new VodError('RequestCanceled', 'The client went away during the upload.'));
+    // The request's own reason (a timeout) when it has one; otherwise the client went away.
+    const onClientGone = () => controller.abort(cancellationError(request.signal));
     request.signal.addEventListener('abort', onClientGone, { once: true });
+    if (request.signal.aborted) onClientGone();
     const stopListeningForCancel = this.listenForCancel(topic, cancel);
     this.#running.set(topic, cancel);
     this.deps.metrics.uploadStarted();

@@ -97,3 +97,28 @@ function catchConfigError(env: Record<string, string>): ConfigError {
   }
   assert.fail('expected a ConfigError');
 }
+
+describe('loadConfig: timeouts and caps', () => {
+  it('has production defaults for every timeout and cap', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.http, {
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      uploadIdleTimeoutMs: 60_000,
+      uploadIdleMinBytes: 16 * 1024,
+      webSocketKeepAliveMs: 12_000,
+      maxConnections: 1024,
+    });
+    assert.equal(config.limits.maxUploadsPerTenant, 32);
+  });
+
+  it('refuses a zero timeout, a budget smaller than two parts, and a file size the budget cannot carry in 10 000 parts', () => {
+    assert.throws(() => loadConfig({ UPLOAD_IDLE_TIMEOUT_MS: '0' }), /UPLOAD_IDLE_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ PART_BYTES: String(64 * 1024 ** 2), MAX_BUFFER_BYTES: String(100 * 1024 ** 2) }), /MAX_BUFFER_BYTES: must hold at least two parts/);
+    assert.throws(
+      () => loadConfig({ PART_BYTES: String(1024 ** 2), MAX_BUFFER_BYTES: String(8 * 1024 ** 2), MAX_FILE_BYTES: String(50 * 1024 ** 3) }),
+      /MAX_FILE_BYTES: parts that MAX_BUFFER_BYTES can serve/,
+    );
+  });
+});

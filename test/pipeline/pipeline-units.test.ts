@@ -81,7 +81,7 @@ describe('pipeline part sizes', () => {
   });
 
   it('raises the base size from a size hint', () => {
-    const sizer = new PartSizer(MiB, 200 * 1024 * MiB);
+    const sizer = new PartSizer(MiB, { sizeHint: 200 * 1024 * MiB });
     assert.ok(sizer.baseBytes * MAX_PARTS >= 200 * 1024 * MiB);
     assert.equal(sizer.baseBytes % MiB, 0);
   });
