@@ -22,6 +22,8 @@ import { UploadMetrics } from './metrics/upload-metrics.ts';
 import type { PipelineDependencies } from './pipeline/upload-pipeline.ts';
 import type { UploadEventBus } from './uploads/upload-events.ts';
 import { UploadService } from './uploads/upload-service.ts';
+import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
+import { StorageCleaner } from './uploads/storage-cleaner.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -41,13 +43,26 @@ export interface App {
   readonly uploads: UploadService;
   readonly metrics: UploadMetrics;
   listen(port: number, host?: string): Promise<AddressInfo>;
-  close(): Promise<void>;
+  /**
+   * Graceful stop. At once: /readyz answers 503 and new uploads are refused (ServiceUnavailable).
+   * Uploads in flight get `graceMs` (default 0) to finish, or until `hurry` aborts; the rest are
+   * interrupted cleanly (see UploadService.drain). Then WebSocket clients are closed with 1001
+   * (going away), answers still being written get a short while, and the server closes.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  readonly graceMs?: number | undefined;
+  readonly hurry?: AbortSignal | undefined;
 }
 
 const GRAPHQL_PATH = '/graphql';
 /** What of a request's unread body is read and dropped after an early answer before the connection is cut. */
 const UNREAD_BODY_DRAIN_MS = 5_000;
 const UNREAD_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
+/** At close, after the uploads have settled: how long answers still being written (and streams) may take. */
+const RESPONSE_LINGER_MS = 3_000;
 
 /** Builds the HTTP server (GraphQL over HTTP, SSE and WebSocket; health; metrics). Reads no environment. */
 export function createApp(deps: AppDependencies): App {
@@ -62,6 +77,7 @@ export function createApp(deps: AppDependencies): App {
     pipeline: deps.pipeline,
     metrics,
     logger,
+    cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(db.prisma, db.schema), pipeline: deps.pipeline, logger }),
     instanceId: deps.instanceId,
     defaultRegion: config.vod.region,
     maxFileBytes: config.limits.maxFileBytes,
@@ -101,6 +117,8 @@ export function createApp(deps: AppDependencies): App {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
+      // A stopping instance must leave the load balancer's rotation before anything else.
+      if (shuttingDown) return sendJson(res, 503, { ready: false, shuttingDown: true, checks: {} });
       const report = await runReadinessChecks(readinessChecks);
       return sendJson(res, report.ready ? 200 : 503, report);
     }
@@ -131,7 +149,12 @@ export function createApp(deps: AppDependencies): App {
     await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
   }
 
+  let shuttingDown = false;
+  /** Answers not yet finished, so a close can let them end before cutting connections. */
+  const openResponses = new Set<ServerResponse>();
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+    openResponses.add(res);
+    res.once('close', () => openResponses.delete(res));
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request handler failed');
       if (!res.headersSent) sendGraphQLError(res, toVodError(error));
@@ -154,15 +177,26 @@ export function createApp(deps: AppDependencies): App {
         });
       });
     },
-    async close() {
+    async close(options = {}) {
+      shuttingDown = true;
+      const drained = await uploadService.drain(options.graceMs ?? 0, { hurry: options.hurry });
+      if (drained.finished + drained.interrupted > 0) logger.info(drained, 'uploads drained');
+      // Subscribers have had their terminal snapshots; graphql-ws closes its sockets with 1001.
       await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        void whenEmpty(openResponses, RESPONSE_LINGER_MS).then(() => server.closeAllConnections());
       });
       await yoga.dispose();
     },
   };
+}
+
+/** Resolves once the set is empty (polled), or after `ms`. */
+async function whenEmpty(set: ReadonlySet<unknown>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (set.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /**

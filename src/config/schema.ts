@@ -19,6 +19,19 @@ const integer = (min: number, max: number) =>
 
 const nonEmpty = z.string().trim().min(1);
 
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration such as `30s`, `500ms`, `2m`, `1h`; a bare number is milliseconds. Parsed to milliseconds. */
+const duration = (minMs: number, maxMs: number) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration such as 30s, 500ms, 2m (a bare number is milliseconds)')
+    .transform((value) => {
+      const unit = (/[a-z]+$/.exec(value)?.[0] ?? 'ms') as keyof typeof DURATION_UNITS_MS;
+      return Number.parseInt(value, 10) * DURATION_UNITS_MS[unit];
+    })
+    .pipe(z.number().int().min(minMs, `must be at least ${minMs} ms`).max(maxMs, `must be at most ${maxMs} ms`));
+
 const endpoint = z
   .string()
   .url('must be a URL such as http://127.0.0.1:9000')
@@ -48,6 +61,9 @@ export const EnvSchema = z
     PART_BYTES: byteCount(MiB, 5 * GiB).default(8 * MiB),
     DEFAULT_CONCURRENCY: integer(1, 64).default(4),
     MAX_BUFFER_BYTES: byteCount(MiB, 64 * GiB).default(256 * MiB),
+    SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default(25_000),
+    LEASE_TTL: duration(500, 3_600_000).default(30_000),
+    LEASE_HEARTBEAT: duration(100, 3_600_000).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -58,6 +74,13 @@ export const EnvSchema = z
         code: 'custom',
         path: [hasId ? 'TENCENTCLOUD_SECRET_KEY' : 'TENCENTCLOUD_SECRET_ID'],
         message: 'TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set together',
+      });
+    }
+    if (env.LEASE_HEARTBEAT !== undefined && env.LEASE_HEARTBEAT * 2 > env.LEASE_TTL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEASE_HEARTBEAT'],
+        message: 'must be at most half of LEASE_TTL, so one lost heartbeat does not let the lease expire',
       });
     }
     if (env.TENCENTCLOUD_SESSION_TOKEN !== undefined && !hasId) {

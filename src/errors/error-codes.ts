@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'LimitExceeded',
   'RequestCanceled',
   'Interrupted',
+  'ServiceUnavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -40,6 +41,7 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   LimitExceeded: { http: 413, meaning: 'A size or count limit was exceeded.' },
   RequestCanceled: { http: 499, meaning: 'The client went away or canceled the request.' },
   Interrupted: { http: 503, meaning: 'The service stopped while the upload was running.' },
+  ServiceUnavailable: { http: 503, meaning: 'The service is shutting down and takes no new uploads; retry on another instance.' },
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {
