@@ -90,7 +90,7 @@ export async function openProcessFixture(label: string): Promise<ProcessFixture>
           }
           return server.url !== '';
         },
-        { timeoutMs: 60_000, intervalMs: 50 },
+        { timeoutMs: 150_000, intervalMs: 50 },
       ).catch((error: unknown) => {
         throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- server output ---\n${server.output()}`);
       });
