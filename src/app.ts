@@ -29,6 +29,8 @@ import { UploadMetrics } from './metrics/upload-metrics.ts';
 import type { PipelineDependencies } from './pipeline/upload-pipeline.ts';
 import type { UploadEventBus } from './uploads/upload-events.ts';
 import { UploadService } from './uploads/upload-service.ts';
+import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
+import { StorageCleaner } from './uploads/storage-cleaner.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -48,7 +50,18 @@ export interface App {
   readonly uploads: UploadService;
   readonly metrics: UploadMetrics;
   listen(port: number, host?: string): Promise<AddressInfo>;
-  close(): Promise<void>;
+  /**
+   * Graceful stop. At once: /readyz answers 503 and new uploads are refused (ServiceUnavailable).
+   * Uploads in flight get `graceMs` (default 0) to finish, or until `hurry` aborts; the rest are
+   * interrupted cleanly (see UploadService.drain). Then WebSocket clients are closed with 1001
+   * (going away), answers still being written get a short while, and the server closes.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  readonly graceMs?: number | undefined;
+  readonly hurry?: AbortSignal | undefined;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -59,6 +72,8 @@ const UNREAD_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
 const TIMED_OUT_ANSWER_GRACE_MS = 10_000;
 /** What a refused client is told to wait before trying again. */
 const RETRY_AFTER_SECONDS = 1;
+/** At close, after the uploads have settled: how long answers still being written (and streams) may take. */
+const RESPONSE_LINGER_MS = 3_000;
 
 /** Builds the HTTP server (GraphQL over HTTP, SSE and WebSocket; health; metrics). Reads no environment. */
 export function createApp(deps: AppDependencies): App {
@@ -73,6 +88,7 @@ export function createApp(deps: AppDependencies): App {
     pipeline: deps.pipeline,
     metrics,
     logger,
+    cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(db.prisma, db.schema), pipeline: deps.pipeline, logger }),
     instanceId: deps.instanceId,
     defaultRegion: config.vod.region,
     maxFileBytes: config.limits.maxFileBytes,
@@ -135,6 +151,8 @@ export function createApp(deps: AppDependencies): App {
     if (url === undefined) return sendGraphQLError(res, new VodError('InvalidParameter', 'Malformed request target.'));
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
+      // A stopping instance must leave the load balancer's rotation before anything else.
+      if (shuttingDown) return sendJson(res, 503, { ready: false, shuttingDown: true, checks: {} });
       const report = await runReadinessChecks(readinessChecks);
       return sendJson(res, report.ready ? 200 : 503, report);
     }
@@ -190,6 +208,9 @@ export function createApp(deps: AppDependencies): App {
     }
   }
 
+  let shuttingDown = false;
+  /** Answers not yet finished, so a close can let them end before cutting connections. */
+  const openResponses = new Set<ServerResponse>();
   const server = http.createServer(
     {
       // Node's requestTimeout covers every body, uploads included: ordinary requests get a deadline
@@ -201,6 +222,8 @@ export function createApp(deps: AppDependencies): App {
       connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
     },
     (req, res) => {
+      openResponses.add(res);
+      res.once('close', () => openResponses.delete(res));
       handle(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'request handler failed');
         if (!res.headersSent) sendGraphQLError(res, toVodError(error));
@@ -234,15 +257,26 @@ export function createApp(deps: AppDependencies): App {
         });
       });
     },
-    async close() {
+    async close(options = {}) {
+      shuttingDown = true;
+      const drained = await uploadService.drain(options.graceMs ?? 0, { hurry: options.hurry });
+      if (drained.finished + drained.interrupted > 0) logger.info(drained, 'uploads drained');
+      // Subscribers have had their terminal snapshots; graphql-ws closes its sockets with 1001.
       await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        void whenEmpty(openResponses, RESPONSE_LINGER_MS).then(() => server.closeAllConnections());
       });
       await yoga.dispose();
     },
   };
+}
+
+/** Resolves once the set is empty (polled), or after `ms`. */
+async function whenEmpty(set: ReadonlySet<unknown>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (set.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /**

@@ -4,14 +4,21 @@ import type { Config } from './config/config.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { ApiKeyRepository } from './db/api-key-repository.ts';
 import { openDatabase } from './db/database.ts';
+import { InstanceLeaseRepository } from './db/instance-lease-repository.ts';
+import { InterruptedUploadClaims } from './db/interrupted-upload-claims.ts';
+import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { UploadRepository } from './db/upload-repository.ts';
-import { UploadWriter } from './db/upload-writer.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
 import { createPipelineDependencies, pipelineSettingsFrom } from './runtime/pipeline-dependencies.ts';
 import { startVodBackend, vodProbeUrl } from './runtime/vod-backend.ts';
-import { recoverInterruptedUploads } from './uploads/recovery.ts';
+import { InstanceLease } from './lifecycle/instance-lease.ts';
+import { recoverInterruptedUploads, sweepInterruptedUploads, type RecoveryDependencies } from './uploads/recovery.ts';
+import { StorageCleaner } from './uploads/storage-cleaner.ts';
 import { createUploadEventBus } from './uploads/upload-events.ts';
+
+/** Past the grace: time for interrupted uploads to record their end and for the connections to close. */
+const STOP_OVERRUN_MS = 30_000;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -29,14 +36,25 @@ async function main(): Promise<void> {
   const vod = await startVodBackend(config.vod, logger);
   const pipeline = createPipelineDependencies(vod.connection, pipelineSettingsFrom(config.multipart));
   const events = createUploadEventBus(config.pubsub);
-  const instanceId = config.server.instanceId;
-  await recoverInterruptedUploads(instanceId, {
+  const { instanceId } = config.server;
+  const { shutdownGraceMs, leaseTtlMs, leaseHeartbeatMs } = config.lifecycle;
+  const recovery: RecoveryDependencies = {
+    claims: new InterruptedUploadClaims(db.prisma, db.schema),
     reader: new UploadRepository(db.prisma),
-    writer: new UploadWriter(db.prisma),
-    pipeline,
+    cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(db.prisma, db.schema), pipeline, logger }),
     pubsub: events.pubsub,
     logger,
+  };
+  await recoverInterruptedUploads(instanceId, recovery);
+  const lease = new InstanceLease({
+    instanceId,
+    leases: new InstanceLeaseRepository(db.prisma, db.schema),
+    ttlMs: leaseTtlMs,
+    heartbeatMs: leaseHeartbeatMs,
+    sweep: () => sweepInterruptedUploads({ kind: 'expired', self: instanceId, ttlMs: leaseTtlMs }, recovery),
+    logger,
   });
+  await lease.start();
   const app = createApp({
     config,
     db,
@@ -55,13 +73,25 @@ async function main(): Promise<void> {
   );
   console.log(`vod-ingest: GraphQL and GraphiQL at http://${shownHost}:${address.port}/graphql`);
 
+  // First signal: drain (uploads get SHUTDOWN_GRACE_MS), then interrupt the rest cleanly and exit 0.
+  // A second signal cuts the grace short; a stop that hangs past every bound exits 1.
+  const hurry = new AbortController();
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: interrupting in-flight uploads now');
+      hurry.abort();
+      return;
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, graceMs: shutdownGraceMs, inFlight: app.uploads.inFlight }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, shutdownGraceMs + STOP_OVERRUN_MS).unref();
     app
-      .close()
+      .close({ graceMs: shutdownGraceMs, hurry: hurry.signal })
+      .then(() => lease.stop())
       .then(() => events.close())
       .then(() => vod.close())
       .then(() => db.close())

@@ -3,8 +3,19 @@ export interface Config {
   readonly server: {
     readonly port: number;
     readonly host: string;
-    /** Names this instance on the uploads it runs; a restart with the same id cleans them up. */
+    /**
+     * Names this instance on the uploads it runs and on its lease. Unique per process unless
+     * configured (a restart with the same configured id cleans up its own uploads at once).
+     */
     readonly instanceId: string;
+  };
+  readonly lifecycle: {
+    /** SIGTERM/SIGINT: how long in-flight uploads may still finish before they are interrupted. */
+    readonly shutdownGraceMs: number;
+    /** An instance whose lease was not renewed for this long is dead; peers sweep its uploads. */
+    readonly leaseTtlMs: number;
+    /** How often the lease is renewed (and expired peers are looked for). */
+    readonly leaseHeartbeatMs: number;
   };
   readonly dataDir: string;
   readonly database: DatabaseConfig;

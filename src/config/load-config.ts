@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvSchema, type Env } from './schema.ts';
@@ -11,8 +12,8 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses the environment once. Pure but for the host name (the default instance id): reads only its
- * argument. Reports every bad variable at once
+ * Parses the environment once. Pure but for the default instance id (host name, port and a random
+ * suffix, so two processes never share one): reads only its argument. Reports every bad variable at once
  * by throwing a ConfigError; the caller decides how to stop.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -27,7 +28,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 function toConfig(env: Env): Config {
   const dataDir = path.resolve(env.DATA_DIR);
   return {
-    server: { port: env.PORT, host: env.HOST, instanceId: env.INSTANCE_ID ?? `${os.hostname()}:${env.PORT}` },
+    server: {
+      port: env.PORT,
+      host: env.HOST,
+      instanceId: env.INSTANCE_ID ?? `${os.hostname()}:${env.PORT}:${randomBytes(4).toString('hex')}`,
+    },
+    lifecycle: {
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      leaseTtlMs: env.LEASE_TTL,
+      leaseHeartbeatMs: env.LEASE_HEARTBEAT ?? Math.max(100, Math.floor(env.LEASE_TTL / 3)),
+    },
     dataDir,
     database: databaseConfig(env, dataDir),
     vod: vodConfig(env, dataDir),

@@ -24,6 +24,18 @@ const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 /** A duration in milliseconds; 0 is not accepted: every timeout is on. */
 const milliseconds = (min: number, max: number) => integer(min, max);
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration such as `30s`, `500ms`, `2m`, `1h`; a bare number is milliseconds. Parsed to milliseconds. */
+const duration = (minMs: number, maxMs: number) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration such as 30s, 500ms, 2m (a bare number is milliseconds)')
+    .transform((value) => {
+      const unit = (/[a-z]+$/.exec(value)?.[0] ?? 'ms') as keyof typeof DURATION_UNITS_MS;
+      return Number.parseInt(value, 10) * DURATION_UNITS_MS[unit];
+    })
+    .pipe(z.number().int().min(minMs, `must be at least ${minMs} ms`).max(maxMs, `must be at most ${maxMs} ms`));
 
 const endpoint = z
   .string()
@@ -62,6 +74,9 @@ export const EnvSchema = z
     WS_KEEP_ALIVE_MS: milliseconds(100, 10 * 60 * SECOND).default(12 * SECOND),
     MAX_CONNECTIONS: integer(1, 1_000_000).default(1024),
     MAX_UPLOADS_PER_TENANT: integer(1, 100_000).default(32),
+    SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default(25_000),
+    LEASE_TTL: duration(500, 3_600_000).default(30_000),
+    LEASE_HEARTBEAT: duration(100, 3_600_000).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -88,6 +103,13 @@ export const EnvSchema = z
         code: 'custom',
         path: [hasId ? 'TENCENTCLOUD_SECRET_KEY' : 'TENCENTCLOUD_SECRET_ID'],
         message: 'TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set together',
+      });
+    }
+    if (env.LEASE_HEARTBEAT !== undefined && env.LEASE_HEARTBEAT * 2 > env.LEASE_TTL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEASE_HEARTBEAT'],
+        message: 'must be at most half of LEASE_TTL, so one lost heartbeat does not let the lease expire',
       });
     }
     if (env.TENCENTCLOUD_SESSION_TOKEN !== undefined && !hasId) {

@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
 import type { FileRole, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
+import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
 
 /** Identifies one upload: ids are per tenant. */
 export interface UploadKey {
@@ -126,25 +127,47 @@ export class UploadWriter {
     await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), finishedAt: new Date() });
   }
 
-  /** FAILED or CANCELED with the error's code; false when the upload had already ended. */
+  /**
+   * FAILED or CANCELED with the error's code; false when the upload had already ended. In the same
+   * transaction, what the upload stored moves to the storage cleanup queue (unless `discardStorage`
+   * is false): nothing it stored is committed media.
+   */
   async markEnded(
     key: UploadKey,
     status: 'FAILED' | 'CANCELED',
     error: { code: string; message: string; requestId?: string | undefined },
-    counters?: ByteCounters,
+    options: { readonly counters?: ByteCounters | undefined; readonly discardStorage?: boolean } = {},
   ): Promise<boolean> {
-    const moved = await this.prisma.upload.updateMany({
-      where: { ...key, status: { in: statusesBefore(status).filter((from) => IN_FLIGHT_STATUSES.includes(from)) } },
-      data: {
-        status,
-        errorCode: error.code,
-        errorMessage: error.message,
-        ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-        ...(counters === undefined ? {} : countersData(counters)),
-        finishedAt: new Date(),
-      },
+    const { counters } = options;
+    return this.prisma.$transaction(async (tx) => {
+      const moved = await tx.upload.updateMany({
+        where: { ...key, status: { in: statusesBefore(status).filter((from) => IN_FLIGHT_STATUSES.includes(from)) } },
+        data: {
+          status,
+          errorCode: error.code,
+          errorMessage: error.message,
+          ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+          ...(counters === undefined ? {} : countersData(counters)),
+          finishedAt: new Date(),
+        },
+      });
+      if (moved.count !== 1) return false;
+      if (options.discardStorage ?? true) {
+        const where = await tx.upload.findUnique({ where: { tenantId_id: key }, select: { storageBucket: true, bucketRegion: true } });
+        await enqueueStorageCleanup(tx, key, { bucket: where?.storageBucket ?? null, bucketRegion: where?.bucketRegion ?? null });
+      }
+      return true;
     });
-    return moved.count === 1;
+  }
+
+  /** An object is about to be written (by PUT or multipart): from now on a failure must delete its key. */
+  async recordObjectStarting(key: UploadKey, file: { role: FileRole; path: string; storageKey: string }): Promise<void> {
+    const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
+    await this.prisma.storedFile.upsert({
+      where,
+      create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, storageKey: file.storageKey },
+      update: { storageKey: file.storageKey },
+    });
   }
 
   async recordMultipartStarted(key: UploadKey, file: OpenMultipart): Promise<void> {
@@ -175,25 +198,6 @@ export class UploadWriter {
       create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, ...stored },
       update: stored,
     });
-  }
-
-  /** Uploads some process left in flight: what a restart of that process must clean up. */
-  async findInFlight(instanceId: string): Promise<Array<UploadKey & { storageBucket: string | null; bucketRegion: string | null; region: string }>> {
-    return this.prisma.upload.findMany({
-      where: { instanceId, status: { in: [...IN_FLIGHT_STATUSES] } },
-      select: { tenantId: true, id: true, storageBucket: true, bucketRegion: true, region: true },
-    });
-  }
-
-  async openMultiparts(key: UploadKey): Promise<OpenMultipart[]> {
-    const rows = await this.prisma.storedFile.findMany({
-      where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: { not: null } },
-    });
-    return rows.flatMap((row) =>
-      row.multipartUploadId === null || row.storageKey === null
-        ? []
-        : [{ role: row.role, path: row.path, storageKey: row.storageKey, multipartUploadId: row.multipartUploadId }],
-    );
   }
 
   private async move(key: UploadKey, to: UploadStatus, data: Record<string, unknown>): Promise<void> {

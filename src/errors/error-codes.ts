@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'RequestCanceled',
   'RequestTimeout',
   'Interrupted',
+  'ServiceUnavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -42,6 +43,7 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   RequestCanceled: { http: 499, meaning: 'The client went away or canceled the request.' },
   RequestTimeout: { http: 408, meaning: 'The client sent too little for too long.' },
   Interrupted: { http: 503, meaning: 'The service stopped while the upload was running.' },
+  ServiceUnavailable: { http: 503, meaning: 'The service is shutting down and takes no new uploads; retry on another instance.' },
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

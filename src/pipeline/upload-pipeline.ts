@@ -74,6 +74,8 @@ export interface FileMultipartUpload extends MultipartUploadRef {
 export interface UploadHooks {
   readonly onProgress?: ProgressListener | undefined;
   readonly onApplied?: ((applied: AppliedUpload) => void | Promise<void>) | undefined;
+  /** Awaited before anything of a file is written to storage (PUT or multipart): its key may hold data from here on. */
+  readonly onObjectStarting?: ((file: { role: FileRole; path: string; key: string }) => void | Promise<void>) | undefined;
   readonly onMultipartCreated?: ((upload: FileMultipartUpload) => void | Promise<void>) | undefined;
   /** `abort-failed` carries the abort's error: the upload is still open and must be aborted later. */
   readonly onMultipartFinished?:
@@ -218,6 +220,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
   const { file, key, store, request, deps, options, progress } = args;
   const { hooks = {}, signal } = options;
   const counter = progress.startFile(file.role, file.path);
+  await hooks.onObjectStarting?.({ role: file.role, path: file.path, key });
   const named = (upload: MultipartUploadRef): FileMultipartUpload => ({ ...upload, role: file.role, path: file.path });
   const onCreated = hooks.onMultipartCreated;
   const onFinished = hooks.onMultipartFinished;

@@ -73,6 +73,15 @@ export function createCosObjectStore(options: CosObjectStoreOptions): ObjectStor
         cos.multipartAbort({ ...where, Key: input.key, UploadId: input.uploadId }),
       );
     },
+    async deleteObject(input: ObjectKeyInput): Promise<void> {
+      try {
+        await attempt(input, 'DeleteObject', () => cos.deleteObject({ ...where, Key: input.key }));
+      } catch (error) {
+        // Gone already is what was asked for.
+        if (error instanceof VodError && error.code === 'ResourceNotFound') return;
+        throw error;
+      }
+    },
     async listParts(input: MultipartRef): Promise<readonly ListedPart[]> {
       const parts: ListedPart[] = [];
       let marker: string | undefined;

@@ -1,7 +1,8 @@
 /**
  * The port to object storage (COS): one bucket in one region, with one set of credentials. The
  * pipeline stores each file with `putObject` when it fits in one part, otherwise with a multipart
- * upload it either completes or aborts.
+ * upload it either completes or aborts. What an upload stored but never committed is removed with
+ * `deleteObject`.
  *
  * Every method rejects with a `VodError`. Faults a retry may cure (5xx, connection reset, timeout)
  * are marked transient (see `isTransientError`); 4xx answers are not.
@@ -14,6 +15,8 @@ export interface ObjectStore {
   uploadPart(input: UploadPartInput): Promise<UploadedPart>;
   completeMultipartUpload(input: CompleteMultipartInput): Promise<StoredObject>;
   abortMultipartUpload(input: MultipartRef): Promise<void>;
+  /** Removes the object; removing a key that holds nothing succeeds (as COS answers it: 204). */
+  deleteObject(input: ObjectKeyInput): Promise<void>;
   listParts(input: MultipartRef): Promise<readonly ListedPart[]>;
 }
 

@@ -1,60 +1,55 @@
+import type { InterruptedUploadClaims, OrphanSelector } from '../db/interrupted-upload-claims.ts';
 import type { UploadRepository } from '../db/upload-repository.ts';
-import type { UploadWriter } from '../db/upload-writer.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { PipelineDependencies } from '../pipeline/upload-pipeline.ts';
+import { interruptionOutcome } from './interruption.ts';
+import type { StorageCleaner } from './storage-cleaner.ts';
 import { publishSnapshot, type UploadPubSub } from './upload-events.ts';
 
 export interface RecoveryDependencies {
+  readonly claims: InterruptedUploadClaims;
   readonly reader: UploadRepository;
-  readonly writer: UploadWriter;
-  readonly pipeline: Pick<PipelineDependencies, 'openObjectStore' | 'fallbackCredentials'>;
+  readonly cleaner: StorageCleaner;
   readonly pubsub: UploadPubSub;
   readonly logger: Logger;
 }
 
 export interface RecoveryReport {
+  /** Uploads this sweep ended. */
   readonly interrupted: number;
-  readonly abortedMultiparts: number;
-  readonly failedAborts: number;
+  /** Objects and multipart uploads removed from storage (this sweep's and earlier leftovers). */
+  readonly removed: number;
+  /** Removals that failed and stay queued for a later sweep. */
+  readonly failedRemovals: number;
 }
 
 /**
- * Run at start-up: whatever this instance left in flight when it stopped can never finish. Each
- * such upload becomes FAILED (Interrupted) and its open multipart uploads are aborted (with the
- * permanent key: the temporary one may have expired). An abort that fails stays recorded for the
- * next start.
+ * Ends the uploads whose process is gone, as `interruptionOutcome('instance-lost')` decides (today
+ * FAILED `Interrupted`), tells their subscribers, and removes what they stored (multipart uploads
+ * aborted and objects deleted with the permanent key; what fails is retried by the next sweep).
+ * Safe to run on several instances at once: each upload is ended by exactly one of them.
  */
-export async function recoverInterruptedUploads(instanceId: string, deps: RecoveryDependencies): Promise<RecoveryReport> {
+export async function sweepInterruptedUploads(selector: OrphanSelector, deps: RecoveryDependencies): Promise<RecoveryReport> {
+  const outcome = interruptionOutcome('instance-lost');
   let interrupted = 0;
-  let abortedMultiparts = 0;
-  let failedAborts = 0;
-  for (const upload of await deps.writer.findInFlight(instanceId)) {
-    for (const open of await deps.writer.openMultiparts(upload)) {
-      if (upload.storageBucket === null || upload.bucketRegion === null) continue;
-      try {
-        const store = deps.pipeline.openObjectStore({
-          bucket: upload.storageBucket,
-          region: upload.bucketRegion,
-          credentials: deps.pipeline.fallbackCredentials,
-        });
-        await store.abortMultipartUpload({ key: open.storageKey, uploadId: open.multipartUploadId });
-        await deps.writer.recordMultipartClosed(upload, open);
-        abortedMultiparts += 1;
-      } catch (error) {
-        failedAborts += 1;
-        deps.logger.warn({ err: error, uploadId: upload.id, key: open.storageKey }, 'could not abort an interrupted multipart upload');
-      }
-    }
-    const ended = await deps.writer.markEnded(upload, 'FAILED', {
-      code: 'Interrupted',
-      message: 'The service stopped while this upload was running.',
-    });
-    if (ended) {
-      interrupted += 1;
-      const record = await deps.reader.find(upload.tenantId, upload.id);
+  for (;;) {
+    const ended = await deps.claims.endBatch(selector, outcome);
+    if (ended.length === 0) break;
+    interrupted += ended.length;
+    for (const key of ended) {
+      const record = await deps.reader.find(key.tenantId, key.id);
       if (record !== undefined) publishSnapshot(deps.pubsub, record);
     }
   }
-  if (interrupted > 0) deps.logger.warn({ interrupted, abortedMultiparts, failedAborts }, 'recovered interrupted uploads');
-  return { interrupted, abortedMultiparts, failedAborts };
+  const cleanup = await deps.cleaner.run();
+  const report = { interrupted, removed: cleanup.removed, failedRemovals: cleanup.failed };
+  if (interrupted > 0) deps.logger.warn({ ...report, selector: selector.kind }, 'recovered interrupted uploads');
+  return report;
+}
+
+/**
+ * At start-up, before serving: whatever an earlier life of this instance id left in flight can never
+ * finish (the case of a restart with a configured, stable INSTANCE_ID; peers sweep the rest by lease).
+ */
+export function recoverInterruptedUploads(instanceId: string, deps: RecoveryDependencies): Promise<RecoveryReport> {
+  return sweepInterruptedUploads({ kind: 'own', instanceId }, deps);
 }

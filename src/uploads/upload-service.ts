@@ -3,7 +3,7 @@ import type { UploadRepository } from '../db/upload-repository.ts';
 import { isUuid } from '../db/upload-repository.ts';
 import type { ByteCounters, NewUploadFields, UploadKey, UploadWriter } from '../db/upload-writer.ts';
 import { cancellationError } from '../errors/cancellation.ts';
-import { VodError, toVodError } from '../errors/vod-error.ts';
+import { VodError, isVodError, toVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
@@ -18,6 +18,8 @@ import { arrangeSources, filesInBodyOrder, type IncomingFile, type IncomingFiles
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
+import { interruptionOutcome, type InterruptionOutcome } from './interruption.ts';
+import type { StorageCleaner } from './storage-cleaner.ts';
 
 export interface UploadServiceDependencies {
   readonly reader: UploadRepository;
@@ -26,6 +28,8 @@ export interface UploadServiceDependencies {
   readonly pipeline: PipelineDependencies;
   readonly metrics: UploadMetrics;
   readonly logger: Logger;
+  /** Removes what a failed upload stored (what it cannot remove stays queued for the sweeper). */
+  readonly cleaner: StorageCleaner;
   /** Names this process on the records it runs, so its restart can clean them up. */
   readonly instanceId: string;
   readonly defaultRegion: string;
@@ -45,16 +49,75 @@ export interface UploadMediaRequest extends IncomingFiles {
 const MAX_BUFFERED_COVER_BYTES = 16 * 1024 * 1024;
 /** How long cancelUpload waits for the upload to settle before answering with what it has. */
 const CANCEL_SETTLE_MS = 30_000;
+/** After the grace, how long interrupted uploads get to record their end and answer their clients. */
+const INTERRUPT_SETTLE_MS = 15_000;
+
+/** How one admitted upload is stopped: its abort controller, and why it was interrupted, if it was. */
+interface RunControl {
+  /** Aborting it also ends the reads of the request's file streams (see arrangeSources). */
+  readonly controller: AbortController;
+  interruption: InterruptionOutcome | undefined;
+}
 
 /** Runs uploads end to end: record, pipeline, progress, terminal status. */
 export class UploadService {
   /** Uploads running in this process, by topic key: how to cancel each. */
   readonly #running = new Map<string, () => void>();
+  /** Every admitted upload call, from its first line to its answer: what a shutdown waits for. */
+  readonly #admitted = new Map<Promise<UploadRecord>, RunControl>();
+  #accepting = true;
 
   constructor(private readonly deps: UploadServiceDependencies) {}
 
   /** Uploads and returns the SUCCEEDED record; throws a VodError (with uploadId where a record exists). */
   async upload(request: UploadMediaRequest): Promise<UploadRecord> {
+    if (!this.#accepting) {
+      // Nobody reads these files: their promises must not reject unhandled when the request ends.
+      for (const file of filesInBodyOrder(request)) file.catch(() => undefined);
+      throw new VodError('ServiceUnavailable', 'This instance is shutting down and takes no new uploads; send the upload again.');
+    }
+    const control: RunControl = { controller: new AbortController(), interruption: undefined };
+    const work = this.admitted(request, control).catch((error: unknown) => {
+      // Interrupted before a record existed (still reading the first bytes): the answer says why.
+      if (control.interruption !== undefined && !(isVodError(error) && error.uploadId !== undefined)) {
+        throw control.interruption.reason;
+      }
+      throw error;
+    });
+    this.#admitted.set(work, control);
+    try {
+      return await work;
+    } finally {
+      this.#admitted.delete(work);
+    }
+  }
+
+  /** Uploads admitted and not yet answered. */
+  get inFlight(): number {
+    return this.#admitted.size;
+  }
+
+  /**
+   * Graceful shutdown: takes no new upload from now on, gives those in flight up to `graceMs` to
+   * finish, then interrupts the rest as `interruptionOutcome('shutdown')` decides (each records its
+   * end, tells its subscribers, answers its client and removes what it stored). Resolves once every
+   * admitted upload has answered (or a bounded wait for that ran out).
+   */
+  async drain(graceMs: number, options: { readonly hurry?: AbortSignal } = {}): Promise<{ finished: number; interrupted: number }> {
+    this.#accepting = false;
+    const initial = this.#admitted.size;
+    if (initial > 0) await settledWithin([...this.#admitted.keys()], graceMs, options.hurry);
+    const outcome = interruptionOutcome('shutdown');
+    const remaining = [...this.#admitted.entries()];
+    for (const [, control] of remaining) {
+      control.interruption ??= outcome;
+      control.controller.abort(outcome.reason);
+    }
+    if (remaining.length > 0) await settledWithin(remaining.map(([work]) => work), INTERRUPT_SETTLE_MS);
+    return { finished: initial - remaining.length, interrupted: remaining.length };
+  }
+
+  private async admitted(request: UploadMediaRequest, control: RunControl): Promise<UploadRecord> {
     const id = request.id ?? randomUUID();
     if (!isUuid(id)) throw new VodError('InvalidParameter', 'The upload id must be a UUID.');
     const key: UploadKey = { tenantId: request.tenantId, id };
@@ -63,8 +126,7 @@ export class UploadService {
       await discardFiles(request);
       return existing;
     }
-    // Aborting it also ends the reads of the request's file streams (see arrangeSources).
-    const controller = new AbortController();
+    const { controller } = control;
     const sources = await arrangeSources(request, {
       maxFileBytes: this.deps.maxFileBytes,
       maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
@@ -88,7 +150,7 @@ export class UploadService {
       await discardFiles(request);
       return this.mustFind(key);
     }
-    return this.run(key, request, { ...sources, fields }, controller);
+    return this.run(key, request, { ...sources, fields }, control);
   }
 
   /** Cancels an in-flight upload (on whichever instance runs it) and returns its record once settled. */
@@ -108,8 +170,9 @@ export class UploadService {
     key: UploadKey,
     request: UploadMediaRequest,
     upload: Awaited<ReturnType<typeof arrangeSources>> & { fields: MediaUploadFields },
-    controller: AbortController,
+    control: RunControl,
   ): Promise<UploadRecord> {
+    const { controller } = control;
     // Read before anything is registered: if the database fails here, nothing is left behind.
     const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
     const topic = topicKey(key.tenantId, key.id);
@@ -140,6 +203,7 @@ export class UploadService {
           signal: controller.signal,
           hooks: {
             onApplied: (applied) => tracker.applied(applied),
+            onObjectStarting: (file) => this.deps.writer.recordObjectStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
             onProgress: (progress: UploadProgress) => tracker.progress(progress),
             onPartRetry: () => this.deps.metrics.partRetried(),
             onMultipartCreated: (file) =>
@@ -164,7 +228,8 @@ export class UploadService {
       );
       return await this.succeed(key, tracker, result);
     } catch (error) {
-      throw await this.fail(key, tracker, toVodError(error), canceledByUser ? 'CANCELED' : 'FAILED');
+      const status = control.interruption?.status ?? (canceledByUser ? 'CANCELED' : 'FAILED');
+      throw await this.fail(key, tracker, toVodError(error), { status, discardStorage: control.interruption?.discardStorage ?? true });
     } finally {
       request.signal.removeEventListener('abort', onClientGone);
       stopListeningForCancel();
@@ -189,12 +254,25 @@ export class UploadService {
     return record;
   }
 
-  private async fail(key: UploadKey, tracker: UploadTracker, error: VodError, status: 'FAILED' | 'CANCELED'): Promise<VodError> {
+  private async fail(
+    key: UploadKey,
+    tracker: UploadTracker,
+    error: VodError,
+    end: { readonly status: 'FAILED' | 'CANCELED'; readonly discardStorage: boolean },
+  ): Promise<VodError> {
+    const { status } = end;
     try {
-      await tracker.settle();
-      await this.deps.writer.markEnded(key, status, { code: error.code, message: error.message, requestId: error.requestId }, tracker.counters());
+      await tracker.settle().catch(() => undefined);
+      await this.deps.writer.markEnded(
+        key,
+        status,
+        { code: error.code, message: error.message, requestId: error.requestId },
+        { counters: tracker.counters(), discardStorage: end.discardStorage },
+      );
       const record = await this.mustFind(key);
       publishSnapshot(this.deps.pubsub, record);
+      // Best effort, before the client hears of the failure; what fails here the sweeper retries.
+      await this.deps.cleaner.run(key);
     } catch (writeError) {
       this.deps.logger.error({ err: writeError, uploadId: key.id }, 'could not record the end of a failed upload');
     }
@@ -234,6 +312,23 @@ export class UploadService {
     const record = await this.deps.reader.find(key.tenantId, key.id);
     if (record === undefined) throw new VodError('InternalError', `Upload ${key.id} vanished.`);
     return record;
+  }
+}
+
+/** Resolves when every promise has settled, or after `ms` (or when `hurry` aborts), whichever is first. */
+async function settledWithin(work: ReadonlyArray<Promise<unknown>>, ms: number, hurry?: AbortSignal): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onHurry: (() => void) | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    onHurry = resolve;
+    hurry?.addEventListener('abort', onHurry, { once: true });
+  });
+  try {
+    await Promise.race([Promise.allSettled(work), deadline]);
+  } finally {
+    clearTimeout(timer);
+    if (onHurry !== undefined) hurry?.removeEventListener('abort', onHurry);
   }
 }
 

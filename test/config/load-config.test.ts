@@ -78,6 +78,29 @@ describe('loadConfig', () => {
   });
 });
 
+describe('lifecycle configuration', () => {
+  it('defaults: 25 s grace, 30 s lease renewed every 10 s, a unique instance id per process', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.lifecycle, { shutdownGraceMs: 25_000, leaseTtlMs: 30_000, leaseHeartbeatMs: 10_000 });
+    assert.match(config.server.instanceId, /^.+:4000:[0-9a-f]{8}$/);
+    assert.notEqual(loadConfig({}).server.instanceId, config.server.instanceId);
+    assert.equal(loadConfig({ INSTANCE_ID: 'fixed-1' }).server.instanceId, 'fixed-1');
+  });
+
+  it('reads durations with units, bare numbers as milliseconds, and refuses a heartbeat over half the TTL', () => {
+    assert.deepEqual(loadConfig({ LEASE_TTL: '2s', LEASE_HEARTBEAT: '400ms', SHUTDOWN_GRACE_MS: '0' }).lifecycle, {
+      shutdownGraceMs: 0,
+      leaseTtlMs: 2000,
+      leaseHeartbeatMs: 400,
+    });
+    assert.equal(loadConfig({ LEASE_TTL: '1500' }).lifecycle.leaseTtlMs, 1500);
+    assert.equal(loadConfig({ LEASE_TTL: '2m' }).lifecycle.leaseHeartbeatMs, 40_000);
+    assert.match(catchConfigError({ LEASE_TTL: '30 seconds' }).message, /LEASE_TTL: must be a duration/);
+    assert.match(catchConfigError({ LEASE_TTL: '2s', LEASE_HEARTBEAT: '1500ms' }).message, /LEASE_HEARTBEAT: must be at most half/);
+    assert.match(catchConfigError({ SHUTDOWN_GRACE_MS: '-1' }).message, /SHUTDOWN_GRACE_MS/);
+  });
+});
+
 describe('splitSchemaParameter', () => {
   it('defaults to public and keeps other parameters', () => {
     assert.deepEqual(splitSchemaParameter('postgresql://h/db'), { url: 'postgresql://h/db', schema: 'public' });

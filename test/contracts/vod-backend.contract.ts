@@ -74,6 +74,18 @@ export function describeVodBackendContract(backend: ContractBackend): void {
       await assert.rejects(store.listParts({ key, uploadId }), (error: unknown) => isVodError(error));
     });
 
+    it('deletes an object, after which storage no longer holds it; deleting it again succeeds', async () => {
+      const { store, key } = await apply();
+      await store.putObject({ key, body: randomBytes(2048) });
+      await store.deleteObject({ key });
+      // A multipart upload of the same key can be created and listed empty: the key is free, and
+      // the object is gone (a fresh put gives a fresh object below).
+      await store.deleteObject({ key });
+      const { uploadId } = await store.createMultipartUpload({ key });
+      assert.deepEqual(await store.listParts({ key, uploadId }), []);
+      await store.abortMultipartUpload({ key, uploadId });
+    });
+
     it('refuses a commit before the media exists with ResourceNotFound, and an unknown type with its code', async () => {
       const { vod, session } = await apply();
       await assert.rejects(vod.commitUpload({ vodSessionKey: session.vodSessionKey, subAppId: backend.subAppId }), (error: unknown) => {

@@ -121,6 +121,36 @@ describe('Prisma schema and migrated database', () => {
       storedFile,
     );
 
+    const lease = { instanceId: 'host:4000:0a1b2c3d', startedAt: when, heartbeatAt: when, expiresAt: when };
+    assertCovers(Prisma.InstanceLeaseScalarFieldEnum, lease, 'InstanceLease');
+    await prisma.instanceLease.create({ data: lease });
+    assert.deepEqual(
+      await prisma.instanceLease.findUnique({ where: { instanceId: lease.instanceId }, select: selectAll(Prisma.InstanceLeaseScalarFieldEnum) }),
+      lease,
+    );
+
+    const leftover = {
+      id: 9_007_199_254_740_993n,
+      tenantId: tenant.id,
+      uploadId: upload.id,
+      bucket: 'bucket-1250000000',
+      bucketRegion: 'ap-chongqing',
+      storageKey: 'a/b/media.mp4',
+      multipartUploadId: 'upload-id',
+      attempts: 3,
+      lastError: 'COS DeleteObject failed',
+      nextAttemptAt: when,
+      createdAt: when,
+    };
+    assertCovers(Prisma.StorageCleanupScalarFieldEnum, leftover, 'StorageCleanup');
+    await prisma.storageCleanup.create({ data: leftover });
+    assert.deepEqual(
+      await prisma.storageCleanup.findUnique({ where: { id: leftover.id }, select: selectAll(Prisma.StorageCleanupScalarFieldEnum) }),
+      leftover,
+    );
+
+    assert.equal(await columnCount('instance_leases'), Object.keys(Prisma.InstanceLeaseScalarFieldEnum).length);
+    assert.equal(await columnCount('storage_cleanup'), Object.keys(Prisma.StorageCleanupScalarFieldEnum).length);
     assert.equal(await columnCount('tenants'), Object.keys(Prisma.TenantScalarFieldEnum).length);
     assert.equal(await columnCount('api_keys'), Object.keys(Prisma.ApiKeyScalarFieldEnum).length);
     assert.equal(await columnCount('uploads'), Object.keys(Prisma.UploadScalarFieldEnum).length);

@@ -1,0 +1,84 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { IN_FLIGHT_STATUSES } from '../domain/transitions.ts';
+import type { UploadStatus } from '../domain/upload-record.ts';
+import { quoteIdent } from './migrate.ts';
+import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
+import type { UploadKey } from './upload-writer.ts';
+
+/** Which in-flight uploads can no longer finish because the process running them is gone. */
+export type OrphanSelector =
+  /** At start-up: whatever an earlier life of this (configured) instance id left in flight. */
+  | { readonly kind: 'own'; readonly instanceId: string }
+  /**
+   * Uploads of instances whose lease has expired; an instance without any lease row (a version
+   * before leases) counts as dead once its upload has not been written to for `ttlMs`.
+   */
+  | { readonly kind: 'expired'; readonly self: string; readonly ttlMs: number };
+
+/** What an interrupted upload becomes (decided in uploads/interruption.ts). */
+export interface InterruptedEnd {
+  readonly status: Extract<UploadStatus, 'FAILED'>;
+  readonly error: { readonly code: string; readonly message: string };
+  /** Move what it stored into the cleanup queue. */
+  readonly discardStorage: boolean;
+}
+
+const BATCH = 100;
+
+/**
+ * Ends orphaned uploads. Each batch is one transaction: the rows are picked with FOR UPDATE SKIP
+ * LOCKED and moved only from an in-flight status, so several instances sweeping at once each end a
+ * different upload, and an upload is ended exactly once.
+ */
+export class InterruptedUploadClaims {
+  readonly #uploads: string;
+  readonly #leases: string;
+  readonly #statusType: string;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    schema: string,
+  ) {
+    this.#uploads = `${quoteIdent(schema)}."uploads"`;
+    this.#leases = `${quoteIdent(schema)}."instance_leases"`;
+    this.#statusType = `${quoteIdent(schema)}."UploadStatus"`;
+  }
+
+  /** Ends one batch of orphans; returns their keys (empty when none is left). */
+  async endBatch(selector: OrphanSelector, end: InterruptedEnd): Promise<UploadKey[]> {
+    const inFlight = IN_FLIGHT_STATUSES.map((status) => `'${status}'`).join(', ');
+    const leases = this.#leases;
+    const [condition, params] =
+      selector.kind === 'own'
+        ? ['c.instance_id = $4', [selector.instanceId]]
+        : [
+            `c.instance_id IS NOT NULL AND c.instance_id <> $4
+             AND NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.instance_id = c.instance_id AND l.expires_at > now())
+             AND (EXISTS (SELECT 1 FROM ${leases} l WHERE l.instance_id = c.instance_id)
+                  OR c.updated_at < now() - $5::bigint * interval '1 millisecond')`,
+            [selector.self, selector.ttlMs],
+          ];
+    return this.prisma.$transaction(async (tx) => {
+      const ended = await tx.$queryRawUnsafe<Array<{ tenant_id: string; id: string; storage_bucket: string | null; bucket_region: string | null }>>(
+        `UPDATE ${this.#uploads} u SET status = $1::text::${this.#statusType}, error_code = $2, error_message = $3,
+           finished_at = now(), updated_at = now()
+         WHERE u.status IN (${inFlight}) AND (u.tenant_id, u.id) IN (
+           SELECT c.tenant_id, c.id FROM ${this.#uploads} c
+           WHERE c.status IN (${inFlight}) AND ${condition}
+           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+         RETURNING u.tenant_id::text, u.id::text, u.storage_bucket, u.bucket_region`,
+        end.status,
+        end.error.code,
+        end.error.message,
+        ...params,
+      );
+      const keys: UploadKey[] = [];
+      for (const row of ended) {
+        const key = { tenantId: row.tenant_id, id: row.id };
+        if (end.discardStorage) await enqueueStorageCleanup(tx, key, { bucket: row.storage_bucket, bucketRegion: row.bucket_region });
+        keys.push(key);
+      }
+      return keys;
+    });
+  }
+}
