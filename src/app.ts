@@ -12,11 +12,12 @@ import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
-import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
+import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations, type MultipartBody } from './http/graphql-multipart.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
 import type { ServerContext } from './http/server-context.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
+import { useInternalErrorAnswer, useMultipartFailureStatus } from './http/yoga-answer-plugins.ts';
 import type { Logger } from './logging/logger.ts';
 import { UploadMetrics } from './metrics/upload-metrics.ts';
 import type { PipelineDependencies } from './pipeline/upload-pipeline.ts';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDependencies): App {
     // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     maskedErrors: { maskError: (error) => maskError(error, logger) },
+    plugins: [useInternalErrorAnswer(logger), useMultipartFailureStatus()],
     logging: {
       debug: (...args) => logger.debug({ yoga: args }, 'yoga'),
       info: (...args) => logger.info({ yoga: args }, 'yoga'),
@@ -118,17 +120,18 @@ export function createApp(deps: AppDependencies): App {
     // Whatever answers this request (a refusal, an early error), an unread body is dealt with once.
     settleUnreadBodyAfterResponse(req, res);
     let tenant: AuthenticatedTenant;
+    let multipart: MultipartBody | undefined;
     try {
       tenant = await authenticateRequest(req, apiKeys);
       if (isMultipartRequest(req)) {
         assertCsrfSafe(req);
-        await parseMultipartOperations(req, res, config.limits);
+        multipart = await parseMultipartOperations(req, config.limits);
       }
     } catch (error) {
       if (!res.headersSent) sendGraphQLError(res, toVodError(error));
       return;
     }
-    await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
+    await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res), multipart } as ServerContext);
   }
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
