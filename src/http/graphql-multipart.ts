@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { Upload, type FileUpload } from 'graphql-upload-minimal';
-import { VodError } from '../errors/vod-error.ts';
+import { isVodError, VodError } from '../errors/vod-error.ts';
 import { resolveMapTargets } from './multipart-map.ts';
 
 export interface MultipartLimits {
@@ -149,6 +149,14 @@ class MultipartReader implements MultipartBody {
     if (pending === undefined) return this.refuseFile(stream, invalid(`File part ${quote(name)} is not named in the map.`));
     if (pending.arrived) return this.refuseFile(stream, invalid(`File part ${quote(name)} was sent twice.`));
     pending.arrived = true;
+    // busboy ends a file it cannot finish (the body broke off) with a plain Error of its own; whoever
+    // reads the file gets the request's failure instead, a coded VodError.
+    const destroy = stream.destroy.bind(stream);
+    stream.destroy = (error?: Error) => {
+      if (error === undefined || isVodError(error)) return destroy(error);
+      this.fail(malformed(error));
+      return destroy(this.failure);
+    };
     this.#current = stream;
     stream.once('end', () => {
       if (this.#current === stream) this.#current = undefined;
