@@ -19,6 +19,6 @@ const env = {
   TEST_DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
 };
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
+const args = ['--disable-proto=throw', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

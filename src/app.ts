@@ -13,7 +13,7 @@ import { maskError } from './graphql/mask-error.ts';
 import { MAX_JSON_BODY_BYTES, queryLimitPlugins } from './graphql/query-limits.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
-import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
+import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations, type MultipartBody } from './http/graphql-multipart.ts';
 import { readJsonBody } from './http/json-body.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { ConnectionCap } from './http/connection-cap.ts';
@@ -24,6 +24,7 @@ import { UploadBodyWatch } from './http/upload-body-watch.ts';
 import type { ServerContext } from './http/server-context.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { isClientError } from './logging/error-severity.ts';
+import { useInternalErrorAnswer, useMultipartFailureStatus } from './http/yoga-answer-plugins.ts';
 import type { Logger } from './logging/logger.ts';
 import { UploadMetrics } from './metrics/upload-metrics.ts';
 import type { PipelineDependencies } from './pipeline/upload-pipeline.ts';
@@ -102,7 +103,7 @@ export function createApp(deps: AppDependencies): App {
     graphqlEndpoint: GRAPHQL_PATH,
     multipart: false,
     landingPage: false,
-    plugins: queryLimitPlugins(),
+    plugins: [...queryLimitPlugins(), useInternalErrorAnswer(logger), useMultipartFailureStatus()],
     graphiql: { title: 'vod-ingest', headers: JSON.stringify({ Authorization: 'Bearer <your api key>' }) },
     // GraphiQL with its assets inlined: yoga's default page loads them from a CDN, which a
     // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
@@ -141,8 +142,8 @@ export function createApp(deps: AppDependencies): App {
       if (answerNow && !res.headersSent) sendGraphQLError(res, error);
       requestAbort.abort(error);
     };
-    const multipart = isMultipartRequest(req);
-    if (!multipart) {
+    const isMultipart = isMultipartRequest(req);
+    if (!isMultipart) {
       startRequestDeadline(res, limits.requestTimeoutMs, () =>
         giveUp(new VodError('RequestTimeout', `The request was not done within ${limits.requestTimeoutMs} ms.`), true),
       );
@@ -171,9 +172,10 @@ export function createApp(deps: AppDependencies): App {
     settleUnreadBodyAfterResponse(req, res);
     let tenant: AuthenticatedTenant;
     let releaseUploadSlot: (() => void) | undefined;
+    let multipart: MultipartBody | undefined;
     try {
       tenant = await authenticateRequest(req, apiKeys);
-      if (multipart) {
+      if (isMultipart) {
         assertCsrfSafe(req);
         releaseUploadSlot = uploadSlots.tryAcquire(tenant.tenantId);
         if (releaseUploadSlot === undefined) return refuseTooManyUploads(res, uploadSlots.maxPerTenant);
@@ -190,7 +192,7 @@ export function createApp(deps: AppDependencies): App {
             ),
         });
         res.once('close', watch.stop);
-        await parseMultipartOperations(req, res, config.limits, { onBodyFlowing: () => watch.start(), signal: requestAbort.signal });
+        multipart = await parseMultipartOperations(req, config.limits, { onBodyFlowing: () => watch.start(), signal: requestAbort.signal });
       } else if (req.method === 'POST') {
         await readJsonBody(req, MAX_JSON_BODY_BYTES);
       }
@@ -202,7 +204,7 @@ export function createApp(deps: AppDependencies): App {
       return;
     }
     try {
-      await yoga(req, res, { tenant, requestId, signal: requestAbort.signal } as ServerContext);
+      await yoga(req, res, { tenant, requestId, signal: requestAbort.signal, multipart } as ServerContext);
     } finally {
       releaseUploadSlot?.();
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthenticatedTenant } from '../db/api-key-repository.ts';
+import type { MultipartBody } from './graphql-multipart.ts';
 
 /** What the HTTP (or WebSocket) layer hands graphql-yoga along with each request. */
 export interface ServerContext {
@@ -9,4 +10,6 @@ export interface ServerContext {
   requestId: string;
   /** Aborts when the client's connection goes away. */
   signal: AbortSignal;
+  /** A multipart request's body, which may still fail after the operations were read. */
+  multipart?: MultipartBody | undefined;
 }

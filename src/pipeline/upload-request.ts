@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { VodError } from '../errors/vod-error.ts';
 import type { ApplyUploadInput, ManifestType } from '../vod/vod-api.ts';
+import { checkInteger, checkText, TEXT_RULES } from './field-rules.ts';
 
 /** What a caller asks for, before defaults and checks (the seed's fields, camel-cased). */
 export interface UploadRequestInput extends Partial<ApplyUploadInput> {
@@ -23,15 +24,64 @@ export interface UploadRequest {
   readonly concurrentUploadNumber?: number | undefined;
 }
 
-export const SOURCE_CONTEXT_MAX_CHARS = 250;
-export const SESSION_CONTEXT_MAX_CHARS = 1000;
+export const SOURCE_CONTEXT_MAX_CHARS = TEXT_RULES.sourceContext.maxChars;
+export const SESSION_CONTEXT_MAX_CHARS = TEXT_RULES.sessionContext.maxChars;
 export const MAX_CONCURRENT_UPLOAD_NUMBER = 64;
+/** Largest id VOD gives a sub-application or a category (its API types them as Integer). */
+const MAX_VOD_ID = 2 ** 31 - 1;
+
+/** Everything a client may send with an upload, checked by `checkUploadInput` before any file is read. */
+export interface UploadInput extends Partial<Omit<UploadRequestInput, 'hasCover'>> {
+  /** The client's size hint for the media. */
+  readonly mediaSize?: number | undefined;
+  /** Paths of the segments sent with a manifest. */
+  readonly segmentPaths?: readonly string[] | undefined;
+}
+
+export interface UploadInputLimits {
+  /** Bytes a file may have (a larger `mediaSize` is LimitExceeded at once). */
+  readonly maxFileBytes?: number | undefined;
+  readonly now?: Date | undefined;
+}
+
+/**
+ * The one place an upload's input is checked: every text field (length, characters, form) and
+ * every number (range), each violation a coded VodError. Runs before anything is read, written or
+ * stored; `normalizeUploadRequest` runs it again, with the defaults the file names give.
+ */
+export function checkUploadInput(input: UploadInput, limits: UploadInputLimits = {}): void {
+  checkText('region', input.region);
+  checkText('storageRegion', input.storageRegion);
+  checkText('mediaName', input.mediaName);
+  checkText('mediaType', input.mediaType?.toLowerCase());
+  checkText('coverType', input.coverType?.toLowerCase());
+  checkText('procedure', input.procedure);
+  checkText('expireTime', input.expireTime);
+  checkText('sourceContext', input.sourceContext);
+  checkText('sessionContext', input.sessionContext);
+  checkText('fileName', input.mediaFileName);
+  checkText('fileName', input.coverFileName);
+  for (const segmentPath of input.segmentPaths ?? []) checkText('segmentPath', segmentPath);
+  checkInteger('subAppId', input.subAppId, { min: 1, max: MAX_VOD_ID, code: 'InvalidParameterValue.SubAppId' });
+  checkInteger('classId', input.classId, { min: 1, max: MAX_VOD_ID, code: 'InvalidParameter' });
+  checkInteger('concurrentUploadNumber', input.concurrentUploadNumber, {
+    min: 1,
+    max: MAX_CONCURRENT_UPLOAD_NUMBER,
+    code: 'InvalidParameter',
+  });
+  checkInteger('mediaSize', input.mediaSize, { min: 0, max: Number.MAX_SAFE_INTEGER, code: 'InvalidParameter' });
+  if (input.mediaSize !== undefined && limits.maxFileBytes !== undefined && input.mediaSize > limits.maxFileBytes) {
+    throw new VodError('LimitExceeded', `mediaSize ${input.mediaSize} is larger than the ${limits.maxFileBytes} bytes a file may have.`);
+  }
+  checkExpireTime(blankToUndefined(input.expireTime), limits.now ?? new Date());
+}
 
 /**
  * Applies the seed SDK's defaults and this service's checks before any network call. Every violation
  * is a coded VodError. `now` is injectable for tests.
  */
 export function normalizeUploadRequest(input: UploadRequestInput, now: Date = new Date()): UploadRequest {
+  checkUploadInput(input, { now });
   const region = input.region.trim();
   if (region === '') throw new VodError('InvalidParameter', 'The region is missing.');
   const mediaType = blankToUndefined(input.mediaType)?.toLowerCase() ?? extensionOf(input.mediaFileName);
@@ -39,19 +89,19 @@ export function normalizeUploadRequest(input: UploadRequestInput, now: Date = ne
     throw new VodError('InvalidParameterValue.MediaType', 'The media type is missing and the file name has no extension.');
   }
   const coverType = input.hasCover ? coverTypeOf(input) : undefined;
-  checkSubAppId(input.subAppId);
-  checkPositiveInteger(input.classId, 'classId', 'InvalidParameter');
-  checkConcurrency(input.concurrentUploadNumber);
-  checkLength(input.sourceContext, SOURCE_CONTEXT_MAX_CHARS, 'sourceContext');
-  checkLength(input.sessionContext, SESSION_CONTEXT_MAX_CHARS, 'sessionContext');
-  const expireTime = checkExpireTime(blankToUndefined(input.expireTime), now);
+  const mediaName = blankToUndefined(input.mediaName) ?? baseNameOf(input.mediaFileName);
+  // Defaults from the file names obey the same rules as the fields they stand for.
+  checkText('mediaType', mediaType);
+  checkText('coverType', coverType);
+  checkText('mediaName', mediaName);
+  const expireTime = blankToUndefined(input.expireTime);
   return {
     region,
     manifestType: mediaType === 'm3u8' || mediaType === 'mpd' ? mediaType : undefined,
     concurrentUploadNumber: input.concurrentUploadNumber,
     apply: {
       mediaType,
-      mediaName: blankToUndefined(input.mediaName) ?? baseNameOf(input.mediaFileName),
+      mediaName,
       coverType,
       procedure: blankToUndefined(input.procedure),
       expireTime,
@@ -88,42 +138,24 @@ function coverTypeOf(input: UploadRequestInput): string {
   return coverType;
 }
 
-function checkSubAppId(subAppId: number | undefined): void {
-  checkPositiveInteger(subAppId, 'subAppId', 'InvalidParameterValue.SubAppId');
-}
-
-function checkPositiveInteger(
-  value: number | undefined,
-  field: string,
-  code: 'InvalidParameter' | 'InvalidParameterValue.SubAppId',
-): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
-    throw new VodError(code, `${field} must be a positive integer, got ${String(value)}.`);
-  }
-}
-
-function checkConcurrency(value: number | undefined): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENT_UPLOAD_NUMBER) {
-    throw new VodError(
-      'InvalidParameter',
-      `concurrentUploadNumber must be an integer from 1 to ${MAX_CONCURRENT_UPLOAD_NUMBER}, got ${String(value)}.`,
-    );
-  }
-}
-
-function checkLength(value: string | undefined, max: number, field: string): void {
-  if (value !== undefined && [...value].length > max) {
-    throw new VodError('InvalidParameter', `${field} is longer than ${max} characters.`);
-  }
-}
-
 const ISO_8601_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/;
+
+/** A date-time that names a real instant: `Date.parse` rolls 2030-02-31 over into March instead of refusing it. */
+function isRealDateTime(text: string): boolean {
+  const match = ISO_8601_DATE_TIME.exec(text);
+  if (match === null) return false;
+  const parts = match.slice(1).map((part) => Number(part ?? 0));
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, , , offsetHours = 0, offsetMinutes = 0] = parts;
+  const daysInMonth = new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate();
+  const dateOk = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
+  const timeOk = hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 14 && offsetMinutes <= 59;
+  return dateOk && timeOk;
+}
 
 function checkExpireTime(expireTime: string | undefined, now: Date): string | undefined {
   if (expireTime === undefined) return undefined;
-  const millis = ISO_8601_DATE_TIME.test(expireTime) ? Date.parse(expireTime) : Number.NaN;
+  const millis = isRealDateTime(expireTime) ? Date.parse(expireTime) : Number.NaN;
   if (Number.isNaN(millis)) {
     throw new VodError('InvalidParameter.ExpireTime', `expireTime is not an ISO 8601 date-time: ${expireTime}.`);
   }

@@ -13,7 +13,7 @@ import {
   type MediaUploadResult,
   type PipelineDependencies,
 } from '../pipeline/upload-pipeline.ts';
-import { normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
+import { checkUploadInput, normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
 import { arrangeSources, filesInBodyOrder, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
@@ -120,6 +120,12 @@ export class UploadService {
   private async admitted(request: UploadMediaRequest, control: RunControl): Promise<UploadRecord> {
     const id = request.id ?? randomUUID();
     if (!isUuid(id)) throw new VodError('InvalidParameter', 'The upload id must be a UUID.');
+    const fields = { ...request.fields, region: request.fields.region ?? this.deps.defaultRegion };
+    // Every field is checked before a file is waited for, and before anything is written or stored.
+    checkUploadInput(
+      { ...fields, mediaSize: request.mediaSize, segmentPaths: request.segments?.map((segment) => segment.path) },
+      { maxFileBytes: this.deps.maxFileBytes },
+    );
     const key: UploadKey = { tenantId: request.tenantId, id };
     const existing = await this.deps.reader.find(key.tenantId, id);
     if (existing?.status === 'SUCCEEDED') {
@@ -138,7 +144,6 @@ export class UploadService {
         'The cover type is unknown: give coverType, or send the cover before the media in the multipart body so its file name gives the type.',
       );
     }
-    const fields = { ...request.fields, region: request.fields.region ?? this.deps.defaultRegion };
     const normalized = normalizeUploadRequest({
       ...fields,
       mediaFileName: sources.media.fileName,
