@@ -120,10 +120,23 @@ export class UploadWriter {
 
   async markSucceeded(
     key: UploadKey,
-    result: { fileId: string; mediaUrl: string; coverUrl: string | null; requestId: string; counters: ByteCounters },
+    result: {
+      fileId: string;
+      mediaUrl: string;
+      coverUrl: string | null;
+      /** Set when the cover's type was found only after ApplyUpload. */
+      coverType?: string | undefined;
+      requestId: string;
+      counters: ByteCounters;
+    },
   ): Promise<void> {
     const { counters, ...fields } = result;
     await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), finishedAt: new Date() });
+  }
+
+  /** CommitUpload succeeded while work remains (a late cover): the record keeps the FileId even if that fails. */
+  async recordCommitted(key: UploadKey, commit: { fileId: string; mediaUrl: string; requestId: string }): Promise<void> {
+    await this.prisma.upload.updateMany({ where: { ...key, status: { in: [...IN_FLIGHT_STATUSES] } }, data: commit });
   }
 
   /** FAILED or CANCELED with the error's code; false when the upload had already ended. */

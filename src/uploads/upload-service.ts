@@ -7,13 +7,14 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
 import {
+  coverComesLate,
   uploadMedia,
   type MediaUploadFields,
   type MediaUploadResult,
   type PipelineDependencies,
 } from '../pipeline/upload-pipeline.ts';
 import { normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
-import { arrangeSources, filesInBodyOrder, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
+import { arrangeSources, filesOf, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
@@ -69,18 +70,25 @@ export class UploadService {
       maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
       signal: controller.signal,
     });
-    if (sources.cover !== undefined && sources.coverFileName === undefined && (request.fields.coverType ?? '') === '') {
+    const given = request.fields;
+    const fields = {
+      ...given,
+      region: given.region ?? this.deps.defaultRegion,
+      // A cover sent first with no extension in its name: its magic bytes give the type.
+      coverType: (given.coverType ?? '').trim() === '' ? (sources.coverTypeFromBytes ?? given.coverType) : given.coverType,
+    };
+    const late = sources.cover !== undefined && coverComesLate({ fields, cover: sources.cover });
+    if (late && sources.coverFirst) {
       throw new VodError(
         'InvalidParameterValue.CoverType',
-        'The cover type is unknown: give coverType, or send the cover before the media in the multipart body so its file name gives the type.',
+        'The cover type is unknown: the file name has no extension and the bytes are of no known image type; give coverType.',
       );
     }
-    const fields = { ...request.fields, region: request.fields.region ?? this.deps.defaultRegion };
     const normalized = normalizeUploadRequest({
       ...fields,
       mediaFileName: sources.media.fileName,
       coverFileName: sources.coverFileName,
-      hasCover: sources.cover !== undefined,
+      hasCover: sources.cover !== undefined && !late,
     });
     const claim = await this.deps.writer.claim(key, recordFields(normalized, request.mediaSize), this.deps.instanceId);
     if (claim.kind === 'succeeded-before') {
@@ -148,6 +156,7 @@ export class UploadService {
               }),
             onMultipartFinished: (file, outcome) =>
               outcome === 'abort-failed' ? undefined : this.deps.writer.recordMultipartClosed(key, file),
+            onCommitted: (commit) => tracker.committed(commit),
             onFileStored: (file) =>
               this.deps.writer.recordFileStored(key, {
                 role: file.role,
@@ -177,6 +186,7 @@ export class UploadService {
       fileId: result.fileId,
       mediaUrl: result.mediaUrl,
       coverUrl: result.coverUrl ?? null,
+      ...(result.coverType === undefined ? {} : { coverType: result.coverType }),
       requestId: result.requestId,
       counters,
     });
@@ -253,15 +263,20 @@ function recordFields(request: UploadRequest, mediaSize: number | undefined): Ne
   };
 }
 
-/** A repeat of a finished upload reads (and drops) its files, so the request completes normally. */
+/**
+ * A repeat of a finished upload reads (and drops) its files, so the request completes normally. All
+ * are drained as they arrive, so their order in the body does not matter.
+ */
 async function discardFiles(files: IncomingFiles): Promise<void> {
-  for (const promise of filesInBodyOrder(files)) {
-    const file: IncomingFile = await promise;
-    const stream = file.createReadStream();
-    stream.resume();
-    await new Promise<void>((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
-  }
+  await Promise.all(
+    filesOf(files).map(async (promise) => {
+      const file: IncomingFile = await promise;
+      const stream = file.createReadStream();
+      stream.resume();
+      await new Promise<void>((resolve, reject) => {
+        stream.once('end', resolve);
+        stream.once('error', reject);
+      });
+    }),
+  );
 }
