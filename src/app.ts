@@ -13,6 +13,7 @@ import { maskError } from './graphql/mask-error.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
+import { fileBytesOf } from './http/multipart-file-bytes.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
 import type { ServerContext } from './http/server-context.ts';
@@ -84,9 +85,10 @@ export function createApp(deps: AppDependencies): App {
       warn: (...args) => logger.warn({ yoga: args }, 'yoga'),
       error: (...args) => logger.error({ yoga: args }, 'yoga'),
     },
-    context: ({ tenant, requestId, signal }): GraphQLContext => ({
+    context: ({ tenant, requestId, signal, req }): GraphQLContext => ({
       tenantId: tenant.tenantId,
       requestId,
+      requestFileBytes: fileBytesOf(req),
       uploads: uploadReader,
       uploadService,
       pubsub: deps.events.pubsub,

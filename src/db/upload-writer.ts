@@ -25,6 +25,8 @@ export type NewUploadFields = Pick<
 > & {
   readonly concurrency: number | null;
   readonly mediaSizeHint: number | null;
+  /** Expected bytes of all files until the streams end: mediaSize, else the request's file bytes. */
+  readonly bytesTotal: number | null;
 };
 
 export type ClaimResult = { readonly kind: 'claimed' } | { readonly kind: 'succeeded-before' };
@@ -57,7 +59,7 @@ export class UploadWriter {
     const data = {
       ...fields,
       mediaSizeHint: toBigInt(fields.mediaSizeHint),
-      bytesTotal: toBigInt(fields.mediaSizeHint),
+      bytesTotal: toBigInt(fields.bytesTotal),
       instanceId,
     };
     const existing = await this.prisma.upload.findUnique({ where: { tenantId_id: key }, select: { status: true } });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { processRequest } from 'graphql-upload-minimal';
 import { VodError } from '../errors/vod-error.ts';
+import { rememberFileBytes } from './multipart-file-bytes.ts';
 
 export interface MultipartLimits {
   readonly maxFileBytes: number;
@@ -46,6 +47,8 @@ export async function parseMultipartOperations(req: IncomingMessage, res: Server
     const message = error instanceof Error ? error.message : 'Malformed multipart request.';
     throw new VodError(status === 413 ? 'LimitExceeded' : 'InvalidParameter', message, { cause: error });
   }
+  // Read before it goes: progress has a total from the first byte (see multipart-file-bytes.ts).
+  rememberFileBytes(req, (req as IncomingMessage & { body?: unknown }).body);
   // yoga would compare the upload's Content-Length with its JSON body limit; this body is not its to read.
   delete req.headers['content-length'];
 }

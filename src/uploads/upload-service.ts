@@ -38,6 +38,8 @@ export interface UploadMediaRequest extends IncomingFiles {
   readonly id?: string | undefined;
   readonly fields: Omit<MediaUploadFields, 'region'> & { readonly region?: string | undefined };
   readonly mediaSize?: number | undefined;
+  /** Bytes of all the request's files, estimated from its Content-Length: the total when no mediaSize is given. */
+  readonly requestFileBytes?: number | undefined;
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;
 }
@@ -90,7 +92,7 @@ export class UploadService {
       coverFileName: sources.coverFileName,
       hasCover: sources.cover !== undefined && !late,
     });
-    const claim = await this.deps.writer.claim(key, recordFields(normalized, request.mediaSize), this.deps.instanceId);
+    const claim = await this.deps.writer.claim(key, recordFields(normalized, request.mediaSize, request.requestFileBytes), this.deps.instanceId);
     if (claim.kind === 'succeeded-before') {
       await discardFiles(request);
       return this.mustFind(key);
@@ -245,7 +247,7 @@ export class UploadService {
 }
 
 /** What the PENDING record holds: the request as VOD will get it. */
-function recordFields(request: UploadRequest, mediaSize: number | undefined): NewUploadFields {
+function recordFields(request: UploadRequest, mediaSize: number | undefined, requestFileBytes: number | undefined): NewUploadFields {
   const { apply } = request;
   return {
     region: request.region,
@@ -260,6 +262,7 @@ function recordFields(request: UploadRequest, mediaSize: number | undefined): Ne
     sourceContext: apply.sourceContext ?? null,
     concurrency: request.concurrentUploadNumber ?? null,
     mediaSizeHint: mediaSize ?? null,
+    bytesTotal: mediaSize ?? requestFileBytes ?? null,
   };
 }
 

@@ -52,6 +52,7 @@ builder.mutationType({
           cover: input.cover ?? undefined,
           segments: input.segments?.map((segment) => ({ path: segment.path, file: segment.file })),
           mediaSize: input.mediaSize ?? undefined,
+          requestFileBytes: context.requestFileBytes,
           fields: {
             region: input.region ?? undefined,
             mediaName: input.mediaName ?? undefined,
