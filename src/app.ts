@@ -15,6 +15,7 @@ import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations, type MultipartBody } from './http/graphql-multipart.ts';
 import { readJsonBody } from './http/json-body.ts';
+import { fileBytesOf } from './http/multipart-file-bytes.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { ConnectionCap } from './http/connection-cap.ts';
 import { closeConnectionAfterAnswer, startRequestDeadline } from './http/request-deadline.ts';
@@ -117,9 +118,10 @@ export function createApp(deps: AppDependencies): App {
       error: (...args) =>
         args.every(isClientError) ? logger.info({ yoga: args }, 'client error') : logger.error({ yoga: args }, 'yoga'),
     },
-    context: ({ tenant, requestId, signal }): GraphQLContext => ({
+    context: ({ tenant, requestId, signal, req }): GraphQLContext => ({
       tenantId: tenant.tenantId,
       requestId,
+      requestFileBytes: fileBytesOf(req),
       uploads: uploadReader,
       uploadService,
       pubsub: deps.events.pubsub,

@@ -26,6 +26,8 @@ export type NewUploadFields = Pick<
 > & {
   readonly concurrency: number | null;
   readonly mediaSizeHint: number | null;
+  /** Expected bytes of all files until the streams end: mediaSize, else the request's file bytes. */
+  readonly bytesTotal: number | null;
 };
 
 export type ClaimResult = { readonly kind: 'claimed' } | { readonly kind: 'succeeded-before' };
@@ -58,7 +60,7 @@ export class UploadWriter {
     const data = {
       ...fields,
       mediaSizeHint: toBigInt(fields.mediaSizeHint),
-      bytesTotal: toBigInt(fields.mediaSizeHint),
+      bytesTotal: toBigInt(fields.bytesTotal),
       instanceId,
     };
     const existing = await this.prisma.upload.findUnique({ where: { tenantId_id: key }, select: { status: true } });
@@ -121,11 +123,25 @@ export class UploadWriter {
 
   async markSucceeded(
     key: UploadKey,
-    result: { fileId: string; mediaUrl: string; coverUrl: string | null; requestId: string; counters: ByteCounters },
+    result: {
+      fileId: string;
+      mediaUrl: string;
+      coverUrl: string | null;
+      /** Set when the cover's type was found only after ApplyUpload. */
+      coverType?: string | undefined;
+      requestId: string;
+      counters: ByteCounters;
+    },
   ): Promise<void> {
     const { counters, ...fields } = result;
     await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), finishedAt: new Date() });
   }
+
+  /** CommitUpload succeeded while work remains (a late cover): the record keeps the FileId even if that fails. */
+  async recordCommitted(key: UploadKey, commit: { fileId: string; mediaUrl: string; requestId: string }): Promise<void> {
+    await this.prisma.upload.updateMany({ where: { ...key, status: { in: [...IN_FLIGHT_STATUSES] } }, data: commit });
+  }
+
 
   /**
    * FAILED or CANCELED with the error's code; false when the upload had already ended. In the same
@@ -153,8 +169,14 @@ export class UploadWriter {
       });
       if (moved.count !== 1) return false;
       if (options.discardStorage ?? true) {
-        const where = await tx.upload.findUnique({ where: { tenantId_id: key }, select: { storageBucket: true, bucketRegion: true } });
-        await enqueueStorageCleanup(tx, key, { bucket: where?.storageBucket ?? null, bucketRegion: where?.bucketRegion ?? null });
+        const where = await tx.upload.findUnique({
+          where: { tenantId_id: key },
+          select: { storageBucket: true, bucketRegion: true, fileId: true },
+        });
+        // Media VOD has committed (a late cover failed after it) is VOD's now: nothing is deleted.
+        if (where?.fileId === null || where?.fileId === undefined) {
+          await enqueueStorageCleanup(tx, key, { bucket: where?.storageBucket ?? null, bucketRegion: where?.bucketRegion ?? null });
+        }
       }
       return true;
     });

@@ -5,6 +5,7 @@ export const COUNTER_NAMES = [
   'vod.ApplyUpload',
   'vod.CommitUpload',
   'vod.ParseStreamingManifest',
+  'vod.ModifyMediaInfo',
   'vod.error',
   // COS XML API
   'cos.putObject',

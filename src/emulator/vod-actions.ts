@@ -1,4 +1,6 @@
-/** The VOD API actions: ApplyUpload, CommitUpload, ParseStreamingManifest. */
+/** The VOD API actions: ApplyUpload, CommitUpload, ParseStreamingManifest, ModifyMediaInfo (the cover). */
+import { Readable } from 'node:stream';
+import { fileTypeFromBuffer } from 'file-type';
 import { cosEncode } from './cos-sign.ts';
 import type { CredentialStore } from './credentials.ts';
 import { fileId as newFileId, randomToken } from './ids.ts';
@@ -153,4 +155,40 @@ export function parseStreamingManifest(ctx: VodContext, req: ActionRequest): Act
   const type = (optString(p, 'ManifestType') || 'm3u8').toLowerCase();
   if (type !== 'm3u8' && type !== 'mpd') throw vodErrors.badValue('ManifestType');
   return { MediaSegmentSet: parseManifest(type, content) };
+}
+
+/** The image formats ModifyMediaInfo takes as CoverData (as Tencent documents it). */
+const COVER_DATA_TYPES: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png', gif: 'image/gif' };
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * ModifyMediaInfo, the part that sets a committed file's cover: `CoverData` (base64 of a jpeg, png or
+ * gif) is stored next to the media as `cover.<type>` and served by GET like any object.
+ */
+export async function modifyMediaInfo(ctx: VodContext, req: ActionRequest): Promise<ActionResult> {
+  const p = req.params;
+  checkKnown(p, ['FileId', 'SubAppId', 'CoverData']);
+  const fileId = reqString(p, 'FileId');
+  const subAppId = checkSubApp(ctx, p);
+  const coverData = optString(p, 'CoverData');
+  const image = coverData === undefined ? undefined : await decodeCoverData(coverData);
+  const record = ctx.store.mediaRecord(fileId);
+  if (record === undefined || record.subAppId !== subAppId) throw vodErrors.resourceNotFound(`file ${fileId}`);
+  if (image === undefined) return {};
+  const dir = record.mediaKey.slice(0, record.mediaKey.lastIndexOf('/') + 1);
+  const coverKey = `${dir}cover.${image.type}`;
+  await ctx.objects.putStream(record.bucket, coverKey, Readable.from([image.bytes]), { contentType: image.contentType });
+  if (record.coverKey !== undefined && record.coverKey !== coverKey) await ctx.objects.delete(record.bucket, record.coverKey);
+  const coverUrl = `${ctx.publicBaseUrl()}/${record.bucket}/${encodeKeyPath(coverKey)}`;
+  await ctx.store.addMedia({ ...record, coverType: image.type, coverKey, coverUrl });
+  return { CoverUrl: coverUrl };
+}
+
+async function decodeCoverData(coverData: string): Promise<{ bytes: Buffer; type: string; contentType: string }> {
+  if (coverData === '' || !BASE64_RE.test(coverData)) throw vodErrors.badParameter('CoverData is not base64');
+  const bytes = Buffer.from(coverData, 'base64');
+  const ext = (await fileTypeFromBuffer(bytes))?.ext;
+  const contentType = ext === undefined ? undefined : COVER_DATA_TYPES[ext];
+  if (ext === undefined || contentType === undefined) throw vodErrors.coverType();
+  return { bytes, type: ext, contentType };
 }

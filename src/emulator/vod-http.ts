@@ -7,7 +7,7 @@ import { BodyTooLargeError, header, readBody, sendJson, splitTarget } from './ht
 import { requestId as newRequestId } from './ids.ts';
 import type { Params } from './params.ts';
 import { verifyTc3Request } from './vod-auth.ts';
-import { applyUpload, commitUpload, parseStreamingManifest, type ActionRequest, type ActionResult, type VodContext } from './vod-actions.ts';
+import { applyUpload, commitUpload, modifyMediaInfo, parseStreamingManifest, type ActionRequest, type ActionResult, type VodContext } from './vod-actions.ts';
 import { VodApiError, vodErrors } from './vod-errors.ts';
 
 export const VOD_VERSION = '2018-07-17';
@@ -18,6 +18,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   ApplyUpload: applyUpload,
   CommitUpload: commitUpload,
   ParseStreamingManifest: parseStreamingManifest,
+  ModifyMediaInfo: modifyMediaInfo,
 };
 export const VOD_ACTIONS = Object.keys(ACTIONS);
 

@@ -7,6 +7,8 @@ import type { UploadService } from '../uploads/upload-service.ts';
 export interface GraphQLContext {
   readonly tenantId: string;
   readonly requestId: string;
+  /** File bytes in this request's multipart body, from its Content-Length (absent when chunked). */
+  readonly requestFileBytes?: number | undefined;
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
   readonly pubsub: UploadPubSub;

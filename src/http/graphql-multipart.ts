@@ -4,6 +4,7 @@ import { Upload, type FileUpload } from 'graphql-upload-minimal';
 import { cancellationError } from '../errors/cancellation.ts';
 import { isVodError, VodError } from '../errors/vod-error.ts';
 import { resolveMapTargets } from './multipart-map.ts';
+import { rememberFileBytes } from './multipart-file-bytes.ts';
 
 export interface MultipartLimits {
   readonly maxFileBytes: number;
@@ -63,6 +64,8 @@ export async function parseMultipartOperations(req: IncomingMessage, limits: Mul
   (req as IncomingMessage & { body?: unknown }).body = await (watch.signal === undefined
     ? reader.operations
     : Promise.race([reader.operations, rejectOnAbort(watch.signal)]));
+  // Read before it goes: progress has a total from the first byte (see multipart-file-bytes.ts).
+  rememberFileBytes(req, (req as IncomingMessage & { body?: unknown }).body);
   // yoga would compare the upload's Content-Length with its JSON body limit; this body is not its to read.
   delete req.headers['content-length'];
   return reader;

@@ -8,7 +8,10 @@ import { VodError, isVodError } from '../errors/vod-error.ts';
  * (the bytes never arrived) unless the stream fails with a VodError of its own (say LimitExceeded).
  */
 export interface UploadSource {
-  /** The client's file name; gives the default media/cover type and media name. */
+  /**
+   * The client's file name; gives the default media/cover type and media name. A file that arrives
+   * late (a cover after the media in a multipart body) may have it only once `open()` has resolved.
+   */
   readonly fileName?: string | undefined;
   open(): Readable | Promise<Readable>;
 }

@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import { VodError, toVodError } from '../errors/vod-error.ts';
 import type { ObjectStore, ObjectStoreFactory, StorageCredentials } from '../storage/object-store.ts';
-import type { UploadSession, VodApi } from '../vod/vod-api.ts';
+import type { CommitUploadResult, UploadSession, VodApi } from '../vod/vod-api.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
 import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import { uploadObject, type MultipartOutcome, type MultipartUploadRef } from './object-upload.ts';
 import { PartSizer, maxPartBytesWithin } from './part-size.ts';
-import { ProgressTracker, type FileRole, type ProgressListener } from './progress.ts';
+import { coverTypeOf, SETTABLE_COVER_TYPES } from './cover-type.ts';
+import { ProgressTracker, type FileCounter, type FileRole, type ProgressListener } from './progress.ts';
 import { API_RETRY_POLICY, PART_RETRY_POLICY, retryWithBackoff, type RetryPolicy } from './retry.ts';
 import type { SegmentSources, UploadSource } from './sources.ts';
 import { planFiles, type PlannedFile } from './upload-plan.ts';
-import { normalizeUploadRequest, type UploadRequest, type UploadRequestInput } from './upload-request.ts';
+import { extensionOf, normalizeUploadRequest, type UploadRequest, type UploadRequestInput } from './upload-request.ts';
 
 /** The caller's request fields; file names come from the sources. */
 export type MediaUploadFields = Omit<UploadRequestInput, 'mediaFileName' | 'coverFileName' | 'hasCover'>;
@@ -19,6 +21,12 @@ export interface MediaUploadInput {
   readonly fields: MediaUploadFields;
   /** The media file, or the top HLS/DASH manifest (read into memory, within `manifestBytesLimit`). */
   readonly media: UploadSource;
+  /**
+   * The cover. When its type is known before ApplyUpload (`fields.coverType`, or an extension in its
+   * file name) it is stored where ApplyUpload says; otherwise it is read after the media (within
+   * `lateCoverBytesLimit`), its type taken from its name once opened, else its magic bytes, and it is
+   * set after CommitUpload with ModifyMediaInfo, so the media streams without waiting for it.
+   */
   readonly cover?: UploadSource | undefined;
   /** For a manifest: the files it references. See `SegmentSources` for the order rule. */
   readonly segments?: SegmentSources | undefined;
@@ -39,6 +47,8 @@ export interface PipelineSettings {
   readonly memoryBudget?: MemoryBudget | undefined;
   /** Least time between two byte-progress reports. Default 250 ms. */
   readonly progressIntervalMs?: number | undefined;
+  /** Bytes a cover set after the commit may have (held in memory, sent base64 in one API call). Default 5 MiB. */
+  readonly lateCoverBytesLimit?: number | undefined;
 }
 
 export interface PipelineDependencies {
@@ -82,6 +92,11 @@ export interface UploadHooks {
     | ((upload: FileMultipartUpload, outcome: MultipartOutcome, error?: unknown) => void | Promise<void>)
     | undefined;
   readonly onFileStored?: ((file: StoredFile) => void | Promise<void>) | undefined;
+  /**
+   * CommitUpload succeeded and work remains (setting a late cover): the FileId is VOD's now, whatever
+   * happens next, so a failure after this can still say which file was committed.
+   */
+  readonly onCommitted?: ((commit: CommitUploadResult) => void | Promise<void>) | undefined;
   /** A part is sent again after a transient storage fault (for metrics). */
   readonly onPartRetry?: ((file: { role: FileRole; path: string }, partNumber: number, attempt: number) => void) | undefined;
 }
@@ -108,12 +123,25 @@ export interface MediaUploadResult {
   readonly fileId: string;
   readonly mediaUrl: string;
   readonly coverUrl?: string | undefined;
-  /** RequestId of CommitUpload. */
+  /** The cover's type, when it was found only after ApplyUpload (from the late cover's name or bytes). */
+  readonly coverType?: string | undefined;
+  /** RequestId of the last VOD call: CommitUpload, or ModifyMediaInfo for a late cover. */
   readonly requestId: string;
   readonly files: readonly StoredFile[];
 }
 
 const DEFAULT_MANIFEST_BYTES_LIMIT = 8 * 1024 * 1024;
+/** Base64 makes it 6.7 MB: within the 10 MB a Tencent Cloud API request may carry. */
+const DEFAULT_LATE_COVER_BYTES_LIMIT = 5 * 1024 * 1024;
+
+/**
+ * True when the cover's type cannot be known before ApplyUpload: no `coverType` and no extension in
+ * a file name known up front. Such a cover is set after CommitUpload (see `MediaUploadInput.cover`).
+ */
+export function coverComesLate(input: Pick<MediaUploadInput, 'fields' | 'cover'>): boolean {
+  if (input.cover === undefined) return false;
+  return (input.fields.coverType ?? '').trim() === '' && extensionOf(input.cover.fileName) === undefined;
+}
 
 /**
  * Uploads a media file (with its cover, or a manifest with its segments) to VOD: checks the request,
@@ -144,7 +172,8 @@ async function runUpload(
     ...input.fields,
     mediaFileName: input.media.fileName,
     coverFileName: input.cover?.fileName,
-    hasCover: input.cover !== undefined,
+    // A late cover is not applied for: it is set after the commit.
+    hasCover: input.cover !== undefined && !coverComesLate(input),
   });
   const progress = new ProgressTracker(options.hooks?.onProgress, deps.settings.progressIntervalMs ?? 250);
   try {
@@ -188,7 +217,13 @@ async function uploadWithProgress(args: {
     credentials: session.tempCertificate ?? deps.fallbackCredentials,
   });
   const files: StoredFile[] = [];
+  const lateCover = coverComesLate(input);
+  let heldCover: HeldCover | undefined;
   for (const file of plan) {
+    if (file.role === 'COVER' && lateCover) {
+      heldCover = await holdLateCover(file, input, settings.lateCoverBytesLimit ?? DEFAULT_LATE_COVER_BYTES_LIMIT, progress);
+      continue;
+    }
     const stored = await storeFile({ file, key: keyFor(file, session), store, request, input, deps, options, progress });
     files.push(stored);
     await hooks.onFileStored?.(stored);
@@ -202,7 +237,81 @@ async function uploadWithProgress(args: {
     apiRetry,
     signal,
   );
-  return { fileId: commit.fileId, mediaUrl: commit.mediaUrl, coverUrl: commit.coverUrl, requestId: commit.requestId, files };
+  if (heldCover === undefined) {
+    return { fileId: commit.fileId, mediaUrl: commit.mediaUrl, coverUrl: commit.coverUrl, requestId: commit.requestId, files };
+  }
+  await hooks.onCommitted?.(commit);
+  const cover = await callApi(
+    () => vod.setCover({ fileId: commit.fileId, subAppId, image: heldCover.bytes }, { signal }),
+    apiRetry,
+    signal,
+  );
+  heldCover.counter.stored(heldCover.bytes.length);
+  const stored: StoredFile = {
+    role: 'COVER',
+    path: heldCover.path,
+    key: objectKeyOfUrl(cover.coverUrl),
+    bytes: heldCover.bytes.length,
+    sha256: createHash('sha256').update(heldCover.bytes).digest('hex'),
+  };
+  files.push(stored);
+  await hooks.onFileStored?.(stored);
+  return {
+    fileId: commit.fileId,
+    mediaUrl: commit.mediaUrl,
+    coverUrl: cover.coverUrl,
+    coverType: heldCover.type,
+    requestId: cover.requestId,
+    files,
+  };
+}
+
+interface HeldCover {
+  readonly path: string;
+  readonly type: string;
+  readonly bytes: Buffer;
+  readonly counter: FileCounter;
+}
+
+/**
+ * Reads a late cover into memory (it goes base64 into ModifyMediaInfo) and checks, before anything
+ * is committed, that it is small enough and of a type ModifyMediaInfo takes.
+ */
+async function holdLateCover(file: PlannedFile, input: MediaUploadInput, limit: number, progress: ProgressTracker): Promise<HeldCover> {
+  const source = await file.read();
+  const counter = progress.startFile('COVER', file.path);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      throw new VodError(
+        'LimitExceeded',
+        `A cover sent after the media without coverType is set after the commit and may be at most ${limit} bytes; give coverType, or send the cover first.`,
+      );
+    }
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    counter.read(chunk.byteLength);
+  }
+  const bytes = Buffer.concat(chunks);
+  const type = await coverTypeOf(input.cover?.fileName, bytes);
+  if (type === undefined || !SETTABLE_COVER_TYPES.has(type)) {
+    throw new VodError(
+      'InvalidParameterValue.CoverType',
+      `The cover ${type === undefined ? 'is of no known image type' : `is ${type}`}: a cover sent after the media without coverType is set after the commit, which takes jpeg, png or gif only; give coverType, or send the cover first.`,
+    );
+  }
+  counter.finish();
+  return { path: file.path, type, bytes, counter };
+}
+
+/** Where VOD put a cover it stored itself: the path of its URL, without the leading `/`. */
+function objectKeyOfUrl(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname).replace(/^\/+/, '');
+  } catch {
+    return url;
+  }
 }
 
 interface StoreFileArgs {
@@ -219,6 +328,8 @@ interface StoreFileArgs {
 async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
   const { file, key, store, request, deps, options, progress } = args;
   const { hooks = {}, signal } = options;
+  // Opened first: a file that arrives late has its name only then.
+  const source = await file.read();
   const counter = progress.startFile(file.role, file.path);
   await hooks.onObjectStarting?.({ role: file.role, path: file.path, key });
   const named = (upload: MultipartUploadRef): FileMultipartUpload => ({ ...upload, role: file.role, path: file.path });
@@ -228,7 +339,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
   const digest = await uploadObject({
     store,
     key,
-    source: await file.read(),
+    source,
     sizer: new PartSizer(deps.settings.partBytes, {
       sizeHint: file.role === 'MEDIA' ? args.input.mediaSizeHint : undefined,
       // A hint (true or not) grows parts only as far as the shared budget can serve them fairly.

@@ -17,7 +17,7 @@ import {
 /** A file to store, in the order it will be read. */
 export interface PlannedFile {
   readonly role: FileRole;
-  /** Media/cover file name, or the segment's path relative to the manifest. */
+  /** Media/cover file name, or the segment's path relative to the manifest (final once `read()` resolved). */
   readonly path: string;
   /** Opens the bytes; call once, in plan order. */
   read(): Promise<AsyncIterable<Uint8Array>>;
@@ -44,7 +44,18 @@ export async function planFiles(input: PlanInput): Promise<PlannedFile[]> {
   const sources = new InOrderSources(input);
   const cover = input.cover;
   const coverEntry = (index: number): PlannedFile[] =>
-    cover === undefined ? [] : [{ role: 'COVER', path: nameOf(cover, 'cover'), read: () => sources.read(index) }];
+    cover === undefined
+      ? []
+      : [
+          {
+            role: 'COVER',
+            // A cover that arrives after the media has its name once opened.
+            get path() {
+              return nameOf(cover, 'cover');
+            },
+            read: () => sources.read(index),
+          },
+        ];
   const media: PlannedFile = { role: 'MEDIA', path: nameOf(input.media, 'media'), read: () => sources.read(0) };
 
   if (input.manifestType === undefined) {

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { VodError, toVodError } from '../errors/vod-error.ts';
+import { imageTypeOf } from '../pipeline/cover-type.ts';
 import type { SegmentSource, UploadSource } from '../pipeline/sources.ts';
+import { extensionOf } from '../pipeline/upload-request.ts';
 
 /** A file of a GraphQL multipart request as graphql-upload-minimal hands it over. */
 export interface IncomingFile {
@@ -16,10 +18,15 @@ export interface IncomingFiles {
 
 export interface ArrangedSources {
   readonly media: UploadSource;
+  /** A cover that arrived after the media has its file name only once opened. */
   readonly cover?: UploadSource | undefined;
   readonly segments?: SegmentSource[] | undefined;
+  /** True when the cover arrived before the media (and is held in memory). */
+  readonly coverFirst: boolean;
   /** The cover's file name, when the cover arrived before the media. */
   readonly coverFileName?: string | undefined;
+  /** The cover's type by its magic bytes, when it arrived before the media with no extension in its name. */
+  readonly coverTypeFromBytes?: string | undefined;
 }
 
 export interface ArrangeOptions {
@@ -32,52 +39,70 @@ export interface ArrangeOptions {
 }
 
 /**
- * Multipart files arrive strictly in body order, and an unread file blocks all after it. The
- * pipeline reads media, then cover, then segments; this turns the request's file promises into
- * pipeline sources in that order. A small cover may come before the media (it is buffered: that is
- * how its file name can give the cover type before ApplyUpload); anything else out of order is
- * refused at once instead of hanging the request.
+ * Multipart files arrive strictly in body order, and an unread file blocks all after it. Clients
+ * write them in the order of the variables' keys, so the media and the cover may come either way
+ * round: a cover before the media is buffered (within `maxBufferedCoverBytes`; its name, else its
+ * magic bytes, then give the cover type before ApplyUpload); a cover after the media is read after
+ * it. The segments must follow both, in list order: any other order is refused at once with
+ * InvalidParameter, never left hanging.
  */
 export async function arrangeSources(files: IncomingFiles, options: ArrangeOptions): Promise<ArrangedSources> {
   const segments = files.segments ?? [];
+  const segmentFiles = segments.map((s) => s.file);
   // Nobody may be left with an unhandled rejection when the request dies before a file is read.
-  for (const promise of filesInBodyOrder(files)) promise.catch(() => undefined);
+  for (const promise of filesOf(files)) promise.catch(() => undefined);
 
   let coverFile: { fileName: string; bytes: Buffer } | undefined;
   if (files.cover !== undefined) {
-    const first = await firstToArrive(files.media, files.cover, segments.map((s) => s.file));
+    const first = await firstToArrive(files.media, files.cover, segmentFiles);
     if (first === 'cover') coverFile = await bufferCover(await files.cover, options);
   }
-  const mediaFile = await expectNext(files.media, segments.map((s) => s.file), 'the media');
-  const coverPromise = files.cover;
+  const mediaFile = await expectNext(files.media, segmentFiles, 'the media');
+  const coverFileName = coverFile?.fileName === '' ? undefined : coverFile?.fileName;
   return {
     media: { fileName: mediaFile.filename, open: () => guardedStream(mediaFile, options) },
     cover:
       coverFile !== undefined
-        ? { fileName: coverFile.fileName, open: () => Readable.from([coverFile.bytes]) }
-        : coverPromise === undefined
+        ? { fileName: coverFileName, open: () => Readable.from([coverFile.bytes]) }
+        : files.cover === undefined
           ? undefined
-          : {
-              open: async () =>
-                guardedStream(await expectNext(coverPromise, segments.map((s) => s.file), 'the cover'), options),
-            },
-    coverFileName: coverFile?.fileName,
+          : lateSource(files.cover, segmentFiles, options),
+    coverFirst: coverFile !== undefined,
+    coverFileName,
+    coverTypeFromBytes:
+      coverFile === undefined || extensionOf(coverFileName) !== undefined ? undefined : await imageTypeOf(coverFile.bytes),
     segments:
       files.segments === undefined
         ? undefined
         : segments.map((segment, index) => ({
             path: segment.path,
             open: async () =>
-              guardedStream(
-                await expectNext(segment.file, segments.slice(index + 1).map((s) => s.file), `segment ${segment.path}`),
-                options,
-              ),
+              guardedStream(await expectNext(segment.file, segmentFiles.slice(index + 1), `segment ${segment.path}`), options),
           })),
   };
 }
 
-/** Every file of the request, in the order the body must carry them. */
-export function filesInBodyOrder(files: IncomingFiles): Array<Promise<IncomingFile>> {
+/** A cover that comes after the media: its file name is known once it has arrived (opened). */
+function lateSource(
+  cover: Promise<IncomingFile>,
+  later: ReadonlyArray<Promise<IncomingFile>>,
+  options: ArrangeOptions,
+): UploadSource {
+  let fileName: string | undefined;
+  return {
+    get fileName() {
+      return fileName;
+    },
+    async open() {
+      const file = await expectNext(cover, later, 'the cover');
+      fileName = file.filename === '' ? undefined : file.filename;
+      return guardedStream(file, options);
+    },
+  };
+}
+
+/** Every file of the request (in no particular order). */
+export function filesOf(files: IncomingFiles): Array<Promise<IncomingFile>> {
   return [files.media, ...(files.cover === undefined ? [] : [files.cover]), ...(files.segments ?? []).map((s) => s.file)];
 }
 
@@ -95,7 +120,7 @@ async function firstToArrive(
     ...segments.map((segment) => segment.then(() => 'segment' as const)),
   ];
   const first = await Promise.race(tagged);
-  if (first === 'segment') throw misordered('a segment');
+  if (first === 'segment') throw misordered('the media');
   return first;
 }
 
@@ -116,7 +141,7 @@ async function expectNext(
 function misordered(what: string): VodError {
   return new VodError(
     'InvalidParameter',
-    `Files arrived out of order before ${what}: send them in the multipart body as media, cover, then segments in list order (a small cover may come first).`,
+    `Files arrived out of order before ${what}: the multipart body must carry the media and the cover (either way round) before the segments, and the segments in list order.`,
   );
 }
 

@@ -8,13 +8,14 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
 import {
+  coverComesLate,
   uploadMedia,
   type MediaUploadFields,
   type MediaUploadResult,
   type PipelineDependencies,
 } from '../pipeline/upload-pipeline.ts';
 import { checkUploadInput, normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
-import { arrangeSources, filesInBodyOrder, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
+import { arrangeSources, filesOf, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
@@ -42,6 +43,8 @@ export interface UploadMediaRequest extends IncomingFiles {
   readonly id?: string | undefined;
   readonly fields: Omit<MediaUploadFields, 'region'> & { readonly region?: string | undefined };
   readonly mediaSize?: number | undefined;
+  /** Bytes of all the request's files, estimated from its Content-Length: the total when no mediaSize is given. */
+  readonly requestFileBytes?: number | undefined;
   /** Aborts when the client goes away, or with a VodError (e.g. RequestTimeout) when the server gives up on the request. */
   readonly signal: AbortSignal;
 }
@@ -73,7 +76,7 @@ export class UploadService {
   async upload(request: UploadMediaRequest): Promise<UploadRecord> {
     if (!this.#accepting) {
       // Nobody reads these files: their promises must not reject unhandled when the request ends.
-      for (const file of filesInBodyOrder(request)) file.catch(() => undefined);
+      for (const file of filesOf(request)) file.catch(() => undefined);
       throw new VodError('ServiceUnavailable', 'This instance is shutting down and takes no new uploads; send the upload again.');
     }
     const control: RunControl = { controller: new AbortController(), interruption: undefined };
@@ -120,10 +123,9 @@ export class UploadService {
   private async admitted(request: UploadMediaRequest, control: RunControl): Promise<UploadRecord> {
     const id = request.id ?? randomUUID();
     if (!isUuid(id)) throw new VodError('InvalidParameter', 'The upload id must be a UUID.');
-    const fields = { ...request.fields, region: request.fields.region ?? this.deps.defaultRegion };
     // Every field is checked before a file is waited for, and before anything is written or stored.
     checkUploadInput(
-      { ...fields, mediaSize: request.mediaSize, segmentPaths: request.segments?.map((segment) => segment.path) },
+      { ...request.fields, region: request.fields.region ?? this.deps.defaultRegion, mediaSize: request.mediaSize, segmentPaths: request.segments?.map((segment) => segment.path) },
       { maxFileBytes: this.deps.maxFileBytes },
     );
     const key: UploadKey = { tenantId: request.tenantId, id };
@@ -138,19 +140,27 @@ export class UploadService {
       maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
       signal: controller.signal,
     });
-    if (sources.cover !== undefined && sources.coverFileName === undefined && (request.fields.coverType ?? '') === '') {
+    const given = request.fields;
+    const fields = {
+      ...given,
+      region: given.region ?? this.deps.defaultRegion,
+      // A cover sent first with no extension in its name: its magic bytes give the type.
+      coverType: (given.coverType ?? '').trim() === '' ? (sources.coverTypeFromBytes ?? given.coverType) : given.coverType,
+    };
+    const late = sources.cover !== undefined && coverComesLate({ fields, cover: sources.cover });
+    if (late && sources.coverFirst) {
       throw new VodError(
         'InvalidParameterValue.CoverType',
-        'The cover type is unknown: give coverType, or send the cover before the media in the multipart body so its file name gives the type.',
+        'The cover type is unknown: the file name has no extension and the bytes are of no known image type; give coverType.',
       );
     }
     const normalized = normalizeUploadRequest({
       ...fields,
       mediaFileName: sources.media.fileName,
       coverFileName: sources.coverFileName,
-      hasCover: sources.cover !== undefined,
+      hasCover: sources.cover !== undefined && !late,
     });
-    const claim = await this.deps.writer.claim(key, recordFields(normalized, request.mediaSize), this.deps.instanceId);
+    const claim = await this.deps.writer.claim(key, recordFields(normalized, request.mediaSize, request.requestFileBytes), this.deps.instanceId);
     if (claim.kind === 'succeeded-before') {
       await discardFiles(request);
       return this.mustFind(key);
@@ -220,6 +230,7 @@ export class UploadService {
               }),
             onMultipartFinished: (file, outcome) =>
               outcome === 'abort-failed' ? undefined : this.deps.writer.recordMultipartClosed(key, file),
+            onCommitted: (commit) => tracker.committed(commit),
             onFileStored: (file) =>
               this.deps.writer.recordFileStored(key, {
                 role: file.role,
@@ -250,6 +261,7 @@ export class UploadService {
       fileId: result.fileId,
       mediaUrl: result.mediaUrl,
       coverUrl: result.coverUrl ?? null,
+      ...(result.coverType === undefined ? {} : { coverType: result.coverType }),
       requestId: result.requestId,
       counters,
     });
@@ -338,7 +350,7 @@ async function settledWithin(work: ReadonlyArray<Promise<unknown>>, ms: number, 
 }
 
 /** What the PENDING record holds: the request as VOD will get it. */
-function recordFields(request: UploadRequest, mediaSize: number | undefined): NewUploadFields {
+function recordFields(request: UploadRequest, mediaSize: number | undefined, requestFileBytes: number | undefined): NewUploadFields {
   const { apply } = request;
   return {
     region: request.region,
@@ -353,18 +365,24 @@ function recordFields(request: UploadRequest, mediaSize: number | undefined): Ne
     sourceContext: apply.sourceContext ?? null,
     concurrency: request.concurrentUploadNumber ?? null,
     mediaSizeHint: mediaSize ?? null,
+    bytesTotal: mediaSize ?? requestFileBytes ?? null,
   };
 }
 
-/** A repeat of a finished upload reads (and drops) its files, so the request completes normally. */
+/**
+ * A repeat of a finished upload reads (and drops) its files, so the request completes normally. All
+ * are drained as they arrive, so their order in the body does not matter.
+ */
 async function discardFiles(files: IncomingFiles): Promise<void> {
-  for (const promise of filesInBodyOrder(files)) {
-    const file: IncomingFile = await promise;
-    const stream = file.createReadStream();
-    stream.resume();
-    await new Promise<void>((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
-  }
+  await Promise.all(
+    filesOf(files).map(async (promise) => {
+      const file: IncomingFile = await promise;
+      const stream = file.createReadStream();
+      stream.resume();
+      await new Promise<void>((resolve, reject) => {
+        stream.once('end', resolve);
+        stream.once('error', reject);
+      });
+    }),
+  );
 }

@@ -58,6 +58,14 @@ export class UploadTracker {
     this.publish();
   }
 
+  /** CommitUpload succeeded before a late cover is set: the FileId is recorded at once. */
+  async committed(commit: { fileId: string; mediaUrl: string; requestId: string }): Promise<void> {
+    await this.settle();
+    await this.deps.writer.recordCommitted(this.key, { fileId: commit.fileId, mediaUrl: commit.mediaUrl, requestId: commit.requestId });
+    this.update({ fileId: commit.fileId, mediaUrl: commit.mediaUrl, requestId: commit.requestId });
+    this.publish();
+  }
+
   progress(progress: UploadProgress): void {
     const received = progress.bytesRead - this.#record.bytesReceived;
     const stored = progress.bytesStored - this.#record.bytesUploaded;

@@ -11,11 +11,15 @@ import type {
   CommitUploadResult,
   ParseManifestInput,
   ParsedManifest,
+  SetCoverInput,
+  SetCoverResult,
   UploadSession,
   VodApi,
 } from './vod-api.ts';
 
 type SdkClient = InstanceType<typeof vodSdk.vod.v20180717.Client>;
+type ModifyMediaInfoRequest = Parameters<SdkClient['ModifyMediaInfo']>[0];
+type ModifyMediaInfoResponse = Awaited<ReturnType<SdkClient['ModifyMediaInfo']>>;
 
 export interface TencentVodApiOptions {
   readonly secretId: string;
@@ -61,6 +65,19 @@ export function createTencentVodApi(options: TencentVodApiOptions): VodApi {
       const body = { MediaManifestContent: input.content, ManifestType: input.manifestType };
       const response = await call<ParseStreamingManifestResponse>('ParseStreamingManifest', body, callOptions);
       return { segments: response.MediaSegmentSet ?? [], requestId: response.RequestId ?? '' };
+    },
+    async setCover(input: SetCoverInput, callOptions?: CallOptions): Promise<SetCoverResult> {
+      const body: ModifyMediaInfoRequest = {
+        FileId: input.fileId,
+        CoverData: Buffer.from(input.image).toString('base64'),
+        ...(input.subAppId === undefined ? {} : { SubAppId: input.subAppId }),
+      };
+      const response = await call<ModifyMediaInfoResponse>('ModifyMediaInfo', body, callOptions);
+      const requestId = response.RequestId ?? '';
+      if (blankToUndefined(response.CoverUrl) === undefined) {
+        throw new VodError('InternalError', 'ModifyMediaInfo answered without CoverUrl.', { requestId });
+      }
+      return { coverUrl: response.CoverUrl ?? '', requestId };
     },
   };
 }

@@ -1,6 +1,5 @@
 /**
- * The port to Tencent Cloud VOD's upload API: the three calls the upload pipeline makes, in our own
- * types. One instance talks to one access region with one set of credentials.
+ * The port to Tencent Cloud VOD's upload API: the calls the upload pipeline makes, in our own types. One instance talks to one access region with one set of credentials.
  *
  * Every method rejects with a `VodError`. An API error keeps the API's code (or the nearest of ours,
  * with the original code in the message) and its `requestId`; a transport fault (no RequestId) is
@@ -10,6 +9,8 @@ export interface VodApi {
   applyUpload(input: ApplyUploadInput, options?: CallOptions): Promise<UploadSession>;
   commitUpload(input: CommitUploadInput, options?: CallOptions): Promise<CommitUploadResult>;
   parseStreamingManifest(input: ParseManifestInput, options?: CallOptions): Promise<ParsedManifest>;
+  /** ModifyMediaInfo with CoverData: sets the cover of a committed file (a cover that came too late for ApplyUpload). */
+  setCover(input: SetCoverInput, options?: CallOptions): Promise<SetCoverResult>;
 }
 
 export interface CallOptions {
@@ -75,5 +76,17 @@ export interface ParseManifestInput {
 export interface ParsedManifest {
   /** Every file the manifest references, as the server listed them (not yet checked). */
   readonly segments: readonly string[];
+  readonly requestId: string;
+}
+
+export interface SetCoverInput {
+  readonly fileId: string;
+  readonly subAppId?: number | undefined;
+  /** The image (VOD takes jpeg, png or gif); sent base64-encoded as `CoverData`. */
+  readonly image: Uint8Array;
+}
+
+export interface SetCoverResult {
+  readonly coverUrl: string;
   readonly requestId: string;
 }

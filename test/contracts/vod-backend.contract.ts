@@ -15,6 +15,11 @@ export interface ContractBackend {
 }
 
 const MiB = 1024 * 1024;
+/** A real 1×1 PNG. */
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 const crc64Of = (data: Buffer) => {
   const crc = new Crc64();
   crc.update(data);
@@ -97,6 +102,39 @@ export function describeVodBackendContract(backend: ContractBackend): void {
       await assert.rejects(apply('definitely-not-a-type'), (error: unknown) => {
         assert.ok(isVodError(error));
         assert.equal(error.code, 'InvalidParameterValue.MediaType');
+        return true;
+      });
+    });
+
+    it('sets the cover of a committed file with ModifyMediaInfo, served at the CoverUrl it answers', async () => {
+      const { vod, session, store, key } = await apply();
+      await store.putObject({ key, body: randomBytes(4096) });
+      const commit = await vod.commitUpload({ vodSessionKey: session.vodSessionKey, subAppId: backend.subAppId });
+      const image = Buffer.concat([TINY_PNG, randomBytes(2048)]);
+      const cover = await vod.setCover({ fileId: commit.fileId, subAppId: backend.subAppId, image });
+      assert.match(cover.coverUrl, /^https?:\/\//);
+      assert.ok(cover.requestId !== '');
+      const served = await fetch(cover.coverUrl);
+      assert.equal(served.status, 200);
+      assert.deepEqual(Buffer.from(await served.arrayBuffer()), image);
+    });
+
+    it('refuses to set a cover on an unknown file with ResourceNotFound, and bytes that are no image with a coded error', async () => {
+      await assert.rejects(
+        backend.deps().vodApiFor(backend.region).setCover({ fileId: '5285890799999999999', subAppId: backend.subAppId, image: TINY_PNG }),
+        (error: unknown) => {
+          assert.ok(isVodError(error));
+          assert.equal(error.code, 'ResourceNotFound');
+          assert.ok(error.requestId !== undefined && error.requestId !== '');
+          return true;
+        },
+      );
+      const { vod, session, store, key } = await apply();
+      await store.putObject({ key, body: randomBytes(4096) });
+      const commit = await vod.commitUpload({ vodSessionKey: session.vodSessionKey, subAppId: backend.subAppId });
+      await assert.rejects(vod.setCover({ fileId: commit.fileId, subAppId: backend.subAppId, image: randomBytes(3000) }), (error: unknown) => {
+        assert.ok(isVodError(error));
+        assert.ok(error.code.startsWith('InvalidParameter'), error.code);
         return true;
       });
     });

@@ -28,6 +28,29 @@ describe('emulator: VOD parameter errors (seed error codes)', () => {
     assert.ok((await vod.ApplyUpload({ MediaType: 'mp4', CoverType: 'JPEG' })).CoverStoragePath);
   });
 
+  it('ModifyMediaInfo: FileId required, unknown file → ResourceNotFound, CoverData not base64 → InvalidParameter, not jpeg/png/gif → InvalidParameterValue.CoverType', async () => {
+    const vod = vodClient(t.emulator);
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+    const applied = await vod.ApplyUpload({ MediaType: 'mp4', SubAppId: 101 });
+    const cos = cosClient(t.emulator, applied.TempCertificate ?? {});
+    await cos.putObject({ Bucket: applied.StorageBucket ?? '', Region: applied.StorageRegion ?? '', Key: (applied.MediaStoragePath ?? '').slice(1), Body: Buffer.from('media') });
+    const { FileId } = await vod.CommitUpload({ VodSessionKey: applied.VodSessionKey ?? '', SubAppId: 101 });
+    const FileIdOk = FileId ?? '';
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: '', CoverData: png.toString('base64') })), 'MissingParameter');
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: '123', CoverData: png.toString('base64') })), 'ResourceNotFound');
+    // A file of another sub-application is not found under this one.
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: FileIdOk, CoverData: png.toString('base64') })), 'ResourceNotFound');
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: FileIdOk, SubAppId: 42 })), 'InvalidParameterValue.SubAppId');
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: FileIdOk, SubAppId: 101, CoverData: 'not base64!' })), 'InvalidParameter');
+    const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0x10, 0, 0]), Buffer.from('WEBPVP8 '), Buffer.alloc(64)]);
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: FileIdOk, SubAppId: 101, CoverData: webp.toString('base64') })), 'InvalidParameterValue.CoverType');
+    assert.equal(await code(() => vod.ModifyMediaInfo({ FileId: FileIdOk, SubAppId: 101, Name: 'x' })), 'UnknownParameter');
+    const set = await vod.ModifyMediaInfo({ FileId: FileIdOk, SubAppId: 101, CoverData: png.toString('base64') });
+    assert.match(set.CoverUrl ?? '', /\/cover\.png$/);
+    assert.deepEqual(Buffer.from(await (await fetch(set.CoverUrl ?? '')).arrayBuffer()), png);
+    assert.equal(t.emulator.state.mediaRecord(FileIdOk)?.coverUrl, set.CoverUrl);
+  });
+
   it('unknown SubAppId → InvalidParameterValue.SubAppId (0 and the configured ids are fine)', async () => {
     const vod = vodClient(t.emulator);
     assert.equal(await code(() => vod.ApplyUpload({ MediaType: 'mp4', SubAppId: 42 })), 'InvalidParameterValue.SubAppId');

@@ -110,6 +110,20 @@ describe('pipeline library door: the seed examples through VodUploadClient', () 
     assert.equal(await storedSha256(test, record.bucket, record.coverKey), sha256Of(files['Wildlife-Cover.png']!));
   });
 
+  it('with a cover file without extension: its magic bytes give the type, set after the commit', async () => {
+    const png = Buffer.concat([
+      Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'),
+      patternBytes(1000, 14),
+    ]);
+    const coverPath = await put('poster', png);
+    const response = await client.upload('ap-guangzhou', requestFor({ CoverFilePath: coverPath }));
+    const record = recordOf(response.FileId);
+    assert.equal(record.coverType, 'png');
+    assert.equal(response.CoverUrl, record.coverUrl);
+    assert.equal(await storedSha256(test, record.bucket, record.coverKey ?? ''), sha256Of(png));
+    assert.equal(test.emulator.state.count('vod.ModifyMediaInfo'), 1);
+  });
+
   it('with a procedure, a sub-application, a storage region, a class and the contexts', async () => {
     const request = requestFor({
       Procedure: 'Your Procedure Name',

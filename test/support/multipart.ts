@@ -8,6 +8,8 @@ export interface MultipartFile {
   readonly field: string;
   readonly filename: string;
   readonly content: Buffer | (() => AsyncIterable<Buffer>);
+  /** Length of a generator `content`; needed only with `contentLength`. */
+  readonly bytes?: number;
 }
 
 export interface MultipartRequest {
@@ -20,6 +22,8 @@ export interface MultipartRequest {
   readonly files: readonly MultipartFile[];
   /** Default: a CSRF preflight header is sent. */
   readonly headers?: Record<string, string>;
+  /** Send a Content-Length (as browsers and most clients do) instead of a chunked body. */
+  readonly contentLength?: boolean;
 }
 
 export interface MultipartAnswer {
@@ -42,6 +46,7 @@ export function sendMultipart(options: MultipartRequest): { request: http.Client
     ...(options.headers ?? { 'graphql-require-preflight': '1' }),
   };
   if (options.key !== undefined) headers['authorization'] = `Bearer ${options.key}`;
+  if (options.contentLength === true) headers['content-length'] = String(multipartLength(boundary, options));
   const request = http.request({ hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers });
   const answer = new Promise<MultipartAnswer>((resolve, reject) => {
     request.once('response', (response) => {
@@ -66,20 +71,36 @@ export function sendMultipart(options: MultipartRequest): { request: http.Client
   return { request, answer };
 }
 
+const fieldPart = (boundary: string, name: string, value: string) =>
+  Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+const fileHead = (boundary: string, file: MultipartFile) =>
+  Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+const operationsOf = (options: MultipartRequest) => JSON.stringify({ query: options.query, variables: options.variables });
+const closing = (boundary: string) => Buffer.from(`--${boundary}--\r\n`);
+
 async function* multipartBody(boundary: string, options: MultipartRequest): AsyncGenerator<Buffer> {
-  const field = (name: string, value: string) =>
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
-  yield field('operations', JSON.stringify({ query: options.query, variables: options.variables }));
-  yield field('map', JSON.stringify(options.map));
+  yield fieldPart(boundary, 'operations', operationsOf(options));
+  yield fieldPart(boundary, 'map', JSON.stringify(options.map));
   for (const file of options.files) {
-    yield Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    );
+    yield fileHead(boundary, file);
     if (Buffer.isBuffer(file.content)) yield file.content;
     else for await (const chunk of file.content()) yield chunk;
     yield Buffer.from('\r\n');
   }
-  yield Buffer.from(`--${boundary}--\r\n`);
+  yield closing(boundary);
+}
+
+/** The exact length of what `multipartBody` sends. */
+function multipartLength(boundary: string, options: MultipartRequest): number {
+  let length = fieldPart(boundary, 'operations', operationsOf(options)).length + fieldPart(boundary, 'map', JSON.stringify(options.map)).length;
+  for (const file of options.files) {
+    const bytes = Buffer.isBuffer(file.content) ? file.content.length : file.bytes;
+    if (bytes === undefined) throw new Error(`contentLength needs the size of ${file.filename}`);
+    length += fileHead(boundary, file).length + bytes + 2;
+  }
+  return length + closing(boundary).length;
 }
 
 /** One media file with an `uploadMedia` input, the commonest request of the tests. */

@@ -48,7 +48,8 @@ export const MediaUploadRef = builder.objectRef<UploadRecord>('MediaUpload').imp
     bytesTotal: t.field({
       type: 'Long',
       nullable: true,
-      description: 'Known once the streams ended, or from mediaSize.',
+      description:
+        'Exact once the streams ended (COMMITTING on). Before: mediaSize when given, else the request\'s Content-Length less its non-file parts (never below the real total); unknown (null) for a chunked request without mediaSize.',
       resolve: (upload) => upload.bytesTotal,
     }),
     bytesReceived: t.field({

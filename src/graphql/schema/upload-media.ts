@@ -11,7 +11,7 @@ const SegmentInput = builder.inputType('SegmentInput', {
 
 const UploadMediaInput = builder.inputType('UploadMediaInput', {
   description:
-    'A media upload. Send the files in the multipart body in this order: media, cover, segments (in list order); a small cover may also come first.',
+    'A media upload. The media and the cover may come in any order in the multipart body, with or without coverType (else the cover file name, else its magic bytes, give the type); segments follow both, in list order (any other order: InvalidParameter at once). A cover sent after the media without coverType is set after the commit with ModifyMediaInfo: jpeg, png or gif, at most 5 MiB.',
   fields: (t) => ({
     id: t.id({ required: false, description: 'Optional client-chosen UUID: subscribe before sending; idempotency key.' }),
     media: t.field({ type: 'Upload', required: true, description: 'The media file, or the HLS/DASH manifest.' }),
@@ -24,7 +24,7 @@ const UploadMediaInput = builder.inputType('UploadMediaInput', {
     region: t.string({ required: false, description: 'Access region of the VOD API; default from configuration.' }),
     mediaName: t.string({ required: false, description: 'Default: the media file name without its extension.' }),
     mediaType: t.string({ required: false, description: "Default: the media file name's extension." }),
-    coverType: t.string({ required: false, description: "Default: the cover file name's extension." }),
+    coverType: t.string({ required: false, description: "Default: the cover file name's extension, else the type its magic bytes give." }),
     procedure: t.string({ required: false, description: 'Task flow to run after the upload.' }),
     subAppId: t.int({ required: false }),
     classId: t.int({ required: false }),
@@ -52,6 +52,7 @@ builder.mutationType({
           cover: input.cover ?? undefined,
           segments: input.segments?.map((segment) => ({ path: segment.path, file: segment.file })),
           mediaSize: input.mediaSize ?? undefined,
+          requestFileBytes: context.requestFileBytes,
           fields: {
             region: input.region ?? undefined,
             mediaName: input.mediaName ?? undefined,
