@@ -7,11 +7,13 @@ import { ApiKeyRepository, type AuthenticatedTenant } from './db/api-key-reposit
 import type { Database } from './db/database.ts';
 import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
-import { toVodError } from './errors/vod-error.ts';
+import { isVodError, toVodError, VodError } from './errors/vod-error.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
+import { useKeyUnlessIntrospection } from './graphql/key-unless-introspection.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
+import { GRAPHIQL_OPTIONS } from './http/graphiql.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
@@ -45,6 +47,8 @@ export interface App {
 }
 
 const GRAPHQL_PATH = '/graphql';
+/** Not a UUID: matches no tenant's rows (and a query with it fails) should an unauthenticated resolver ever run. */
+const NO_TENANT = 'no-tenant';
 /** What of a request's unread body is read and dropped after an early answer before the connection is cut. */
 const UNREAD_BODY_DRAIN_MS = 5_000;
 const UNREAD_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
@@ -73,7 +77,8 @@ export function createApp(deps: AppDependencies): App {
     graphqlEndpoint: GRAPHQL_PATH,
     multipart: false,
     landingPage: false,
-    graphiql: { title: 'vod-ingest', headers: JSON.stringify({ Authorization: 'Bearer <your api key>' }) },
+    graphiql: GRAPHIQL_OPTIONS,
+    plugins: [useKeyUnlessIntrospection()],
     // GraphiQL with its assets inlined: yoga's default page loads them from a CDN, which a
     // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
@@ -84,14 +89,16 @@ export function createApp(deps: AppDependencies): App {
       warn: (...args) => logger.warn({ yoga: args }, 'yoga'),
       error: (...args) => logger.error({ yoga: args }, 'yoga'),
     },
+    // Without a tenant only introspection gets this far (useKeyUnlessIntrospection); a tenant id no
+    // row can have keeps it that way should anything else slip through.
     context: ({ tenant, requestId, signal }): GraphQLContext => ({
-      tenantId: tenant.tenantId,
+      tenantId: tenant?.tenantId ?? NO_TENANT,
       requestId,
       uploads: uploadReader,
       uploadService,
       pubsub: deps.events.pubsub,
       signal,
-      logger: logger.child({ requestId, tenant: tenant.tenantName }),
+      logger: logger.child({ requestId, tenant: tenant?.tenantName ?? '(no key)' }),
     }),
   });
 
@@ -112,14 +119,22 @@ export function createApp(deps: AppDependencies): App {
     }
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'Not found' });
     if (isGraphiQLPageRequest(req, url)) {
-      await yoga(req, res, { requestId } as ServerContext);
+      const authFailure = new VodError('AuthFailure', 'The GraphiQL page runs no operation.');
+      await yoga(req, res, { requestId, authFailure } as ServerContext);
       return;
     }
     // Whatever answers this request (a refusal, an early error), an unread body is dealt with once.
     settleUnreadBodyAfterResponse(req, res);
-    let tenant: AuthenticatedTenant;
+    let tenant: AuthenticatedTenant | undefined;
+    let authFailure: VodError | undefined;
     try {
-      tenant = await authenticateRequest(req, apiKeys);
+      try {
+        tenant = await authenticateRequest(req, apiKeys);
+      } catch (error) {
+        // No valid key: a multipart upload is refused here; anything else may still read the schema.
+        if (!isVodError(error) || error.code !== 'AuthFailure' || isMultipartRequest(req)) throw error;
+        authFailure = error;
+      }
       if (isMultipartRequest(req)) {
         assertCsrfSafe(req);
         await parseMultipartOperations(req, res, config.limits);
@@ -128,7 +143,7 @@ export function createApp(deps: AppDependencies): App {
       if (!res.headersSent) sendGraphQLError(res, toVodError(error));
       return;
     }
-    await yoga(req, res, { tenant, requestId, signal: clientGoneSignal(res) } as ServerContext);
+    await yoga(req, res, { tenant, authFailure, requestId, signal: clientGoneSignal(res) } as ServerContext);
   }
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
