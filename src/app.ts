@@ -17,6 +17,7 @@ import { GRAPHIQL_OPTIONS } from './http/graphiql.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations } from './http/graphql-multipart.ts';
 import { runReadinessChecks, type ReadinessCheck } from './http/readiness.ts';
 import { sendGraphQLError, sendJson } from './http/respond.ts';
+import { isUploadPagePath, serveUploadPage } from './http/upload-page.ts';
 import type { ServerContext } from './http/server-context.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import type { Logger } from './logging/logger.ts';
@@ -116,6 +117,9 @@ export function createApp(deps: AppDependencies): App {
       res.writeHead(200, { 'content-type': rendered.contentType });
       res.end(rendered.body);
       return;
+    }
+    if (isUploadPagePath(url.pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+      return serveUploadPage(url.pathname, req.method, res);
     }
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'Not found' });
     if (isGraphiQLPageRequest(req, url)) {
