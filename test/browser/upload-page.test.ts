@@ -82,7 +82,7 @@ describe('the upload page in a real browser', { skip: SKIP }, () => {
     await page.locator('#key-status').filter({ hasText: 'Key accepted' }).waitFor({ timeout: VISIBLE_TIMEOUT });
     assert.equal(await page.evaluate(() => sessionStorage.getItem('vod-ingest.apiKey')), key);
 
-    const media = randomBytes(3 * 1024 * 1024 + 17);
+    const media = randomBytes(1536 * 1024 + 17);
     await page.setInputFiles('#media', { name: 'holiday.mp4', mimeType: 'video/mp4', buffer: media });
     await page.setInputFiles('#cover', { name: 'holiday-cover.png', mimeType: 'image/png', buffer: COVER_PNG });
     await page.fill('input[name=procedure]', 'browser-flow');
