@@ -34,6 +34,19 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    // The upload page's browser script: plain JavaScript, outside the TypeScript project.
+    files: ['src/http/upload-page/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false, project: null },
+      globals: Object.fromEntries(
+        ['document', 'window', 'fetch', 'FormData', 'XMLHttpRequest', 'sessionStorage', 'crypto', 'AbortController',
+          'TextDecoderStream', 'setTimeout', 'setInterval', 'clearInterval', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests use node:test's describe/it, which return promises the runner tracks.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

@@ -7,12 +7,14 @@ import { ApiKeyRepository, type AuthenticatedTenant } from './db/api-key-reposit
 import type { Database } from './db/database.ts';
 import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
-import { VodError, toVodError } from './errors/vod-error.ts';
+import { isVodError, toVodError, VodError } from './errors/vod-error.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
+import { useKeyUnlessIntrospection } from './graphql/key-unless-introspection.ts';
 import { MAX_JSON_BODY_BYTES, queryLimitPlugins } from './graphql/query-limits.ts';
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
+import { GRAPHIQL_OPTIONS } from './http/graphiql.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations, type MultipartBody } from './http/graphql-multipart.ts';
 import { readJsonBody } from './http/json-body.ts';
 import { fileBytesOf } from './http/multipart-file-bytes.ts';
@@ -22,6 +24,7 @@ import { closeConnectionAfterAnswer, startRequestDeadline } from './http/request
 import { sendGraphQLError, sendJson } from './http/respond.ts';
 import { TenantUploadSlots } from './http/tenant-upload-slots.ts';
 import { UploadBodyWatch } from './http/upload-body-watch.ts';
+import { isUploadPagePath, serveUploadPage } from './http/upload-page.ts';
 import type { ServerContext } from './http/server-context.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { isClientError } from './logging/error-severity.ts';
@@ -67,6 +70,8 @@ export interface CloseOptions {
 }
 
 const GRAPHQL_PATH = '/graphql';
+/** Not a UUID: matches no tenant's rows (and a query with it fails) should an unauthenticated resolver ever run. */
+const NO_TENANT = 'no-tenant';
 /** What of a request's unread body is read and dropped after an early answer before the connection is cut. */
 const UNREAD_BODY_DRAIN_MS = 5_000;
 const UNREAD_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
@@ -104,8 +109,8 @@ export function createApp(deps: AppDependencies): App {
     graphqlEndpoint: GRAPHQL_PATH,
     multipart: false,
     landingPage: false,
-    plugins: [...queryLimitPlugins(), useInternalErrorAnswer(logger), useMultipartFailureStatus()],
-    graphiql: { title: 'vod-ingest', headers: JSON.stringify({ Authorization: 'Bearer <your api key>' }) },
+    plugins: [...queryLimitPlugins(), useKeyUnlessIntrospection(), useInternalErrorAnswer(logger), useMultipartFailureStatus()],
+    graphiql: GRAPHIQL_OPTIONS,
     // GraphiQL with its assets inlined: yoga's default page loads them from a CDN, which a
     // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
@@ -118,15 +123,17 @@ export function createApp(deps: AppDependencies): App {
       error: (...args) =>
         args.every(isClientError) ? logger.info({ yoga: args }, 'client error') : logger.error({ yoga: args }, 'yoga'),
     },
+    // Without a tenant only introspection gets this far (useKeyUnlessIntrospection); a tenant id no
+    // row can have keeps it that way should anything else slip through.
     context: ({ tenant, requestId, signal, req }): GraphQLContext => ({
-      tenantId: tenant.tenantId,
+      tenantId: tenant?.tenantId ?? NO_TENANT,
       requestId,
       requestFileBytes: fileBytesOf(req),
       uploads: uploadReader,
       uploadService,
       pubsub: deps.events.pubsub,
       signal,
-      logger: logger.child({ requestId, tenant: tenant.tenantName }),
+      logger: logger.child({ requestId, tenant: tenant?.tenantName ?? '(no key)' }),
     }),
   });
 
@@ -165,19 +172,30 @@ export function createApp(deps: AppDependencies): App {
       res.end(rendered.body);
       return;
     }
+    if (isUploadPagePath(url.pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+      return serveUploadPage(url.pathname, req.method, res);
+    }
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'Not found' });
     if (isGraphiQLPageRequest(req, url)) {
-      await yoga(req, res, { requestId } as ServerContext);
+      const authFailure = new VodError('AuthFailure', 'The GraphiQL page runs no operation.');
+      await yoga(req, res, { requestId, authFailure } as ServerContext);
       return;
     }
     // Whatever answers this request (a refusal, an early error), an unread body is dealt with once.
     settleUnreadBodyAfterResponse(req, res);
-    let tenant: AuthenticatedTenant;
+    let tenant: AuthenticatedTenant | undefined;
+    let authFailure: VodError | undefined;
     let releaseUploadSlot: (() => void) | undefined;
     let multipart: MultipartBody | undefined;
     try {
-      tenant = await authenticateRequest(req, apiKeys);
-      if (isMultipart) {
+      try {
+        tenant = await authenticateRequest(req, apiKeys);
+      } catch (error) {
+        // No valid key: a multipart upload is refused here; anything else may still read the schema.
+        if (!isVodError(error) || error.code !== 'AuthFailure' || isMultipart) throw error;
+        authFailure = error;
+      }
+      if (isMultipart && tenant !== undefined) {
         assertCsrfSafe(req);
         releaseUploadSlot = uploadSlots.tryAcquire(tenant.tenantId);
         if (releaseUploadSlot === undefined) return refuseTooManyUploads(res, uploadSlots.maxPerTenant);
@@ -206,7 +224,7 @@ export function createApp(deps: AppDependencies): App {
       return;
     }
     try {
-      await yoga(req, res, { tenant, requestId, signal: requestAbort.signal, multipart } as ServerContext);
+      await yoga(req, res, { tenant, authFailure, requestId, signal: requestAbort.signal, multipart } as ServerContext);
     } finally {
       releaseUploadSlot?.();
     }

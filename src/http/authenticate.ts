@@ -10,7 +10,7 @@ export async function authenticateRequest(req: IncomingMessage, apiKeys: ApiKeyR
 
 export async function authenticateKey(key: string | undefined, apiKeys: ApiKeyRepository): Promise<AuthenticatedTenant> {
   if (key === undefined) {
-    throw new VodError('AuthFailure', 'Missing or malformed API key: send "Authorization: Bearer <api key>".');
+    throw new VodError('AuthFailure', 'Missing or malformed API key: send the header "Authorization: Bearer <api key>" (in GraphiQL: the Headers tab, {"Authorization": "Bearer <api key>"}).',);
   }
   const tenant = await apiKeys.authenticate(key);
   if (tenant === undefined) throw new VodError('AuthFailure', 'Unknown or revoked API key.');

@@ -69,8 +69,14 @@ describe('authentication', () => {
     const html = await page.text();
     assert.match(html, /graphiql/i);
     assert.doesNotMatch(html, /<script[^>]+src=["']?https?:|<link[^>]+href=["']?https?:/i, 'no asset comes from a CDN (works offline)');
-    const operation = await fetch(`${server.url}/graphql?query=${encodeURIComponent(UPLOADS_QUERY)}`, {
+    // A link with a query opens GraphiQL on it; asked for as JSON, the operation itself needs a key.
+    const link = await fetch(`${server.url}/graphql?query=${encodeURIComponent(UPLOADS_QUERY)}`, {
       headers: { accept: 'text/html' },
+    });
+    assert.match(link.headers.get('content-type') ?? '', /text\/html/);
+    assert.doesNotMatch(await link.text(), /"edges":\[/);
+    const operation = await fetch(`${server.url}/graphql?query=${encodeURIComponent(UPLOADS_QUERY)}`, {
+      headers: { accept: 'application/json' },
     });
     assert.equal(operation.status, 401);
   });
