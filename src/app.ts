@@ -65,7 +65,12 @@ export function createApp(deps: AppDependencies): App {
     instanceId: deps.instanceId,
     defaultRegion: config.vod.region,
     maxFileBytes: config.limits.maxFileBytes,
+    resumeTtlMs: config.resume.ttlMs,
   });
+  // Any instance fails the PAUSED uploads whose window ended and aborts their multipart uploads.
+  const resumeSweep = setInterval(() => {
+    uploadService.sweepExpiredPauses().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired paused uploads failed'));
+  }, resumeSweepIntervalMs(config.resume.ttlMs)).unref();
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }, ...(deps.readinessChecks ?? [])];
 
   const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
@@ -155,6 +160,7 @@ export function createApp(deps: AppDependencies): App {
       });
     },
     async close() {
+      clearInterval(resumeSweep);
       await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -187,6 +193,11 @@ function settleUnreadBodyAfterResponse(req: IncomingMessage, res: ServerResponse
     req.unpipe();
     req.resume();
   });
+}
+
+/** A tenth of the resume window, between 1 s and 1 min: an expired upload waits little past its end. */
+function resumeSweepIntervalMs(ttlMs: number): number {
+  return Math.min(60_000, Math.max(1_000, Math.floor(ttlMs / 10)));
 }
 
 /** Aborts when the connection closes before the response was sent: the client went away. */

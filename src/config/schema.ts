@@ -19,6 +19,19 @@ const integer = (min: number, max: number) =>
 
 const nonEmpty = z.string().trim().min(1);
 
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration such as `90s`, `30m`, `24h` or `250ms`; a bare number is seconds. To milliseconds. */
+const duration = (maxMs: number) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration such as 90s, 30m or 24h (a bare number is seconds)')
+    .transform((value) => {
+      const [, amount = '0', unit = 's'] = /^(\d+)(ms|s|m|h)?$/.exec(value) ?? [];
+      return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
+    })
+    .pipe(z.number().int().min(0).max(maxMs));
+
 const endpoint = z
   .string()
   .url('must be a URL such as http://127.0.0.1:9000')
@@ -48,6 +61,7 @@ export const EnvSchema = z
     PART_BYTES: byteCount(MiB, 5 * GiB).default(8 * MiB),
     DEFAULT_CONCURRENCY: integer(1, 64).default(4),
     MAX_BUFFER_BYTES: byteCount(MiB, 64 * GiB).default(256 * MiB),
+    RESUME_TTL: duration(30 * 24 * 3_600_000).default(24 * 3_600_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

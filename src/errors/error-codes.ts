@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'LimitExceeded',
   'RequestCanceled',
   'Interrupted',
+  'ResumeOffsetMismatch',
+  'ResumeExpired',
+  'UploadNotPaused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -40,6 +43,9 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   LimitExceeded: { http: 413, meaning: 'A size or count limit was exceeded.' },
   RequestCanceled: { http: 499, meaning: 'The client went away or canceled the request.' },
   Interrupted: { http: 503, meaning: 'The service stopped while the upload was running.' },
+  ResumeOffsetMismatch: { http: 409, meaning: 'The resume offset is not where the paused upload stopped.' },
+  ResumeExpired: { http: 410, meaning: 'The paused upload was not resumed within RESUME_TTL.' },
+  UploadNotPaused: { http: 409, meaning: 'Only a PAUSED upload can be resumed.' },
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -7,6 +7,7 @@ import { TransientVodError } from '../errors/transient-error.ts';
 import { parseEndpoint } from '../vod/endpoint.ts';
 import type {
   CompleteMultipartInput,
+  GetObjectInput,
   ListedPart,
   MultipartRef,
   ObjectKeyInput,
@@ -72,6 +73,9 @@ export function createCosObjectStore(options: CosObjectStoreOptions): ObjectStor
       await attempt(input, 'AbortMultipartUpload', () =>
         cos.multipartAbort({ ...where, Key: input.key, UploadId: input.uploadId }),
       );
+    },
+    async getObject(input: GetObjectInput): Promise<void> {
+      await attempt(input, 'GetObject', () => cos.getObject({ ...where, Key: input.key, Output: input.into }));
     },
     async listParts(input: MultipartRef): Promise<readonly ListedPart[]> {
       const parts: ListedPart[] = [];
