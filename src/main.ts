@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     pipeline,
     pubsub: events.pubsub,
     logger,
+    resumeTtlMs: config.resume.ttlMs,
   });
   const app = createApp({
     config,

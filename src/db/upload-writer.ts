@@ -305,11 +305,26 @@ export class UploadWriter {
   }
 
   /** Uploads some process left in flight: what a restart of that process must clean up. */
-  async findInFlight(instanceId: string): Promise<Array<UploadKey & { storageBucket: string | null; bucketRegion: string | null; region: string }>> {
-    return this.prisma.upload.findMany({
+  async findInFlight(instanceId: string): Promise<InFlightUpload[]> {
+    const rows = await this.prisma.upload.findMany({
       where: { instanceId, status: { in: [...IN_FLIGHT_STATUSES] } },
-      select: { tenantId: true, id: true, storageBucket: true, bucketRegion: true, region: true },
+      select: {
+        tenantId: true,
+        id: true,
+        status: true,
+        mediaType: true,
+        storageBucket: true,
+        bucketRegion: true,
+        region: true,
+        bytesTotal: true,
+        files: { where: { role: 'MEDIA', storedAt: { not: null } }, select: { id: true } },
+      },
     });
+    return rows.map(({ files, bytesTotal, ...row }) => ({
+      ...row,
+      bytesTotal: bytesTotal === null ? undefined : Number(bytesTotal),
+      mediaStored: files.length > 0,
+    }));
   }
 
   async openMultiparts(key: UploadKey): Promise<OpenMultipart[]> {
@@ -329,6 +344,17 @@ export class UploadWriter {
       throw new VodError('InternalError', `Upload ${key.id} could not move to ${to}.`, { uploadId: key.id });
     }
   }
+}
+
+export interface InFlightUpload extends UploadKey {
+  readonly status: UploadStatus;
+  readonly mediaType: string;
+  readonly storageBucket: string | null;
+  readonly bucketRegion: string | null;
+  readonly region: string;
+  readonly bytesTotal: number | undefined;
+  /** The media is stored whole (what is left is the cover or the commit). */
+  readonly mediaStored: boolean;
 }
 
 export interface ResumeState {
