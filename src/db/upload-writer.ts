@@ -214,7 +214,7 @@ export class UploadWriter {
       const offset = kept === 0 ? 0n : parts[kept - 1]!.endOffset;
       await tx.uploadPart.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, partNumber: { gt: kept } } });
       const moved = await tx.upload.updateMany({
-        where: { ...key, status: 'UPLOADING' },
+        where: { tenantId: key.tenantId, id: key.id, status: 'UPLOADING' },
         data: {
           status: 'PAUSED',
           resumableOffset: offset,
@@ -236,7 +236,7 @@ export class UploadWriter {
    */
   async claimResume(key: UploadKey, offset: number, instanceId: string, now: Date): Promise<boolean> {
     const moved = await this.prisma.upload.updateMany({
-      where: { ...key, status: 'PAUSED', resumableOffset: BigInt(offset), resumableUntil: { gt: now } },
+      where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', resumableOffset: BigInt(offset), resumableUntil: { gt: now } },
       data: { status: 'UPLOADING', instanceId, resumableOffset: null, resumableUntil: null, errorCode: null, errorMessage: null },
     });
     return moved.count === 1;
@@ -289,7 +289,7 @@ export class UploadWriter {
     expiredBefore?: Date,
   ): Promise<boolean> {
     const moved = await this.prisma.upload.updateMany({
-      where: { ...key, status: 'PAUSED', ...(expiredBefore === undefined ? {} : { resumableUntil: { lte: expiredBefore } }) },
+      where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', ...(expiredBefore === undefined ? {} : { resumableUntil: { lte: expiredBefore } }) },
       data: { status, errorCode: error.code, errorMessage: error.message, resumableOffset: null, resumableUntil: null, finishedAt: new Date() },
     });
     return moved.count === 1;

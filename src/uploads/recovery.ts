@@ -34,14 +34,16 @@ export async function recoverInterruptedUploads(instanceId: string, deps: Recove
   let paused = 0;
   let abortedMultiparts = 0;
   let failedAborts = 0;
-  for (const upload of await deps.writer.findInFlight(instanceId)) {
+  for (const found of await deps.writer.findInFlight(instanceId)) {
+    // Written back by its key alone: the other fields are facts, not conditions of the updates.
+    const upload = { tenantId: found.tenantId, id: found.id, storageBucket: found.storageBucket, bucketRegion: found.bucketRegion };
     // A plain media upload with its session keeps its multipart upload and the parts recorded: PAUSED.
-    const decision = pauseOrFail({ resumeTtlMs: deps.resumeTtlMs, resumable: isResumable(upload) });
+    const decision = pauseOrFail({ resumeTtlMs: deps.resumeTtlMs, resumable: isResumable(found) });
     if (decision.status === 'PAUSED') {
       const offset = await deps.writer.markPaused(upload, {
         resumableUntil: decision.resumableUntil,
         error: { code: 'Interrupted', message: 'The service stopped while this upload was running; resume it.' },
-        counters: { bytesReceived: 0, bytesUploaded: 0, bytesTotal: upload.bytesTotal },
+        counters: { bytesReceived: 0, bytesUploaded: 0, bytesTotal: found.bytesTotal },
       });
       if (offset !== undefined) {
         paused += 1;
@@ -66,7 +68,7 @@ export async function recoverInterruptedUploads(instanceId: string, deps: Recove
         deps.logger.warn({ err: error, uploadId: upload.id, key: open.storageKey }, 'could not abort an interrupted multipart upload');
       }
     }
-    const ended = await deps.writer.markEnded(upload, 'FAILED', {
+    const ended = await deps.writer.markEnded({ tenantId: upload.tenantId, id: upload.id }, 'FAILED', {
       code: 'Interrupted',
       message: 'The service stopped while this upload was running.',
     });
