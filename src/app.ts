@@ -99,9 +99,14 @@ export function createApp(deps: AppDependencies): App {
     instanceId: deps.instanceId,
     defaultRegion: config.vod.region,
     maxFileBytes: config.limits.maxFileBytes,
+    resumeTtlMs: config.resume.ttlMs,
   });
   const limits = config.http;
   const uploadSlots = new TenantUploadSlots(config.limits.maxUploadsPerTenant);
+  // Any instance fails the PAUSED uploads whose window ended and aborts their multipart uploads.
+  const resumeSweep = setInterval(() => {
+    uploadService.sweepExpiredPauses().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired paused uploads failed'));
+  }, resumeSweepIntervalMs(config.resume.ttlMs)).unref();
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }, ...(deps.readinessChecks ?? [])];
 
   const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
@@ -281,6 +286,7 @@ export function createApp(deps: AppDependencies): App {
     },
     async close(options = {}) {
       shuttingDown = true;
+      clearInterval(resumeSweep);
       const drained = await uploadService.drain(options.graceMs ?? 0, { hurry: options.hurry });
       if (drained.finished + drained.interrupted > 0) logger.info(drained, 'uploads drained');
       // Subscribers have had their terminal snapshots; graphql-ws closes its sockets with 1001.
@@ -323,6 +329,11 @@ function settleUnreadBodyAfterResponse(req: IncomingMessage, res: ServerResponse
     req.unpipe();
     req.resume();
   });
+}
+
+/** A tenth of the resume window, between 1 s and 1 min: an expired upload waits little past its end. */
+function resumeSweepIntervalMs(ttlMs: number): number {
+  return Math.min(60_000, Math.max(1_000, Math.floor(ttlMs / 10)));
 }
 
 /**

@@ -8,6 +8,7 @@ import { InstanceLeaseRepository } from './db/instance-lease-repository.ts';
 import { InterruptedUploadClaims } from './db/interrupted-upload-claims.ts';
 import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { UploadRepository } from './db/upload-repository.ts';
+import { UploadWriter } from './db/upload-writer.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
 import { createPipelineDependencies, pipelineSettingsFrom } from './runtime/pipeline-dependencies.ts';
@@ -42,8 +43,10 @@ async function main(): Promise<void> {
     claims: new InterruptedUploadClaims(db.prisma, db.schema),
     reader: new UploadRepository(db.prisma),
     cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(db.prisma, db.schema), pipeline, logger }),
+    writer: new UploadWriter(db.prisma),
     pubsub: events.pubsub,
     logger,
+    resumeTtlMs: config.resume.ttlMs,
   };
   await recoverInterruptedUploads(instanceId, recovery);
   const lease = new InstanceLease({

@@ -35,6 +35,10 @@ export interface Config {
     /** Part buffers of all uploads together; past it uploads keep fewer parts in flight. */
     readonly maxBufferBytes: number;
   };
+  readonly resume: {
+    /** How long a PAUSED upload keeps its multipart upload, in ms; 0: a client that goes away fails the upload. */
+    readonly ttlMs: number;
+  };
   readonly log: { readonly level: LogLevel };
 }
 

@@ -77,6 +77,7 @@ export const EnvSchema = z
     SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default(25_000),
     LEASE_TTL: duration(500, 3_600_000).default(30_000),
     LEASE_HEARTBEAT: duration(100, 3_600_000).optional(),
+    RESUME_TTL: duration(0, 30 * 24 * HOUR).default(24 * HOUR),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

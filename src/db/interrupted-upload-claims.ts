@@ -33,6 +33,7 @@ const BATCH = 100;
 export class InterruptedUploadClaims {
   readonly #uploads: string;
   readonly #leases: string;
+  readonly #files: string;
   readonly #statusType: string;
 
   constructor(
@@ -41,23 +42,44 @@ export class InterruptedUploadClaims {
   ) {
     this.#uploads = `${quoteIdent(schema)}."uploads"`;
     this.#leases = `${quoteIdent(schema)}."instance_leases"`;
+    this.#files = `${quoteIdent(schema)}."stored_files"`;
     this.#statusType = `${quoteIdent(schema)}."UploadStatus"`;
+  }
+
+  /**
+   * Orphans that could go on from what storage holds: UPLOADING plain media (no HLS/DASH manifest)
+   * whose media is not stored whole yet. The caller pauses each with a conditional update.
+   */
+  async resumableOrphans(selector: OrphanSelector): Promise<UploadKey[]> {
+    const [condition, params] = this.#orphanCondition(selector, 1);
+    const rows = await this.prisma.$queryRawUnsafe<Array<{ tenant_id: string; id: string }>>(
+      `SELECT c.tenant_id::text, c.id::text FROM ${this.#uploads} c
+       WHERE c.status = 'UPLOADING' AND c.media_type NOT IN ('m3u8', 'mpd') AND ${condition}
+         AND NOT EXISTS (SELECT 1 FROM ${this.#files} f
+                         WHERE f.tenant_id = c.tenant_id AND f.upload_id = c.id AND f.role = 'MEDIA' AND f.stored_at IS NOT NULL)`,
+      ...params,
+    );
+    return rows.map((row) => ({ tenantId: row.tenant_id, id: row.id }));
+  }
+
+  /** Which rows `c` of uploads the selector names, with its parameters numbered from `first`. */
+  #orphanCondition(selector: OrphanSelector, first: number): [string, unknown[]] {
+    const leases = this.#leases;
+    return selector.kind === 'own'
+      ? [`c.instance_id = $${first}`, [selector.instanceId]]
+      : [
+          `c.instance_id IS NOT NULL AND c.instance_id <> $${first}
+           AND NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.instance_id = c.instance_id AND l.expires_at > now())
+           AND (EXISTS (SELECT 1 FROM ${leases} l WHERE l.instance_id = c.instance_id)
+                OR c.updated_at < now() - $${first + 1}::bigint * interval '1 millisecond')`,
+          [selector.self, selector.ttlMs],
+        ];
   }
 
   /** Ends one batch of orphans; returns their keys (empty when none is left). */
   async endBatch(selector: OrphanSelector, end: InterruptedEnd): Promise<UploadKey[]> {
     const inFlight = IN_FLIGHT_STATUSES.map((status) => `'${status}'`).join(', ');
-    const leases = this.#leases;
-    const [condition, params] =
-      selector.kind === 'own'
-        ? ['c.instance_id = $4', [selector.instanceId]]
-        : [
-            `c.instance_id IS NOT NULL AND c.instance_id <> $4
-             AND NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.instance_id = c.instance_id AND l.expires_at > now())
-             AND (EXISTS (SELECT 1 FROM ${leases} l WHERE l.instance_id = c.instance_id)
-                  OR c.updated_at < now() - $5::bigint * interval '1 millisecond')`,
-            [selector.self, selector.ttlMs],
-          ];
+    const [condition, params] = this.#orphanCondition(selector, 4);
     return this.prisma.$transaction(async (tx) => {
       const ended = await tx.$queryRawUnsafe<Array<{ tenant_id: string; id: string; storage_bucket: string | null; bucket_region: string | null }>>(
         `UPDATE ${this.#uploads} u SET status = $1::text::${this.#statusType}, error_code = $2, error_message = $3,

@@ -96,5 +96,7 @@ function toUploadRecord(row: UploadRow & { files: StoredFileRow[] }): UploadReco
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     finishedAt: row.finishedAt,
+    resumableOffset: row.status === 'PAUSED' && row.resumableOffset !== null ? Number(row.resumableOffset) : null,
+    resumableUntil: row.status === 'PAUSED' ? row.resumableUntil : null,
   };
 }

@@ -91,10 +91,17 @@ export class UploadWriter {
           vodSessionKey: null,
           storageBucket: null,
           bucketRegion: null,
+          mediaStoragePath: null,
+          coverStoragePath: null,
+          resumableOffset: null,
+          resumableUntil: null,
           finishedAt: null,
         },
       });
-      if (moved.count === 1) await tx.storedFile.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: null } });
+      if (moved.count === 1) {
+        await tx.storedFile.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: null } });
+        await tx.uploadPart.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id } });
+      }
       return moved.count === 1;
     });
     if (!retried) {
@@ -105,7 +112,14 @@ export class UploadWriter {
 
   async markApplied(
     key: UploadKey,
-    applied: { vodSessionKey: string; storageBucket: string; bucketRegion: string; requestId: string },
+    applied: {
+      vodSessionKey: string;
+      storageBucket: string;
+      bucketRegion: string;
+      requestId: string;
+      mediaStoragePath: string;
+      coverStoragePath: string | null;
+    },
   ): Promise<void> {
     await this.move(key, 'UPLOADING', applied);
   }
@@ -222,12 +236,188 @@ export class UploadWriter {
     });
   }
 
+  /** A media part storage acknowledged: what a resume continues from. */
+  async recordPart(key: UploadKey, part: { partNumber: number; etag: string; bytes: number; endOffset: number; crc64: string }): Promise<void> {
+    const data = { etag: part.etag, bytes: BigInt(part.bytes), endOffset: BigInt(part.endOffset), crc64: part.crc64 };
+    await this.prisma.uploadPart.upsert({
+      where: { tenantId_uploadId_partNumber: { tenantId: key.tenantId, uploadId: key.id, partNumber: part.partNumber } },
+      create: { tenantId: key.tenantId, uploadId: key.id, partNumber: part.partNumber, ...data },
+      update: data,
+    });
+  }
+
+  /**
+   * UPLOADING → PAUSED. The resumable offset is the end of the longest run of recorded parts 1..n
+   * (a part after a gap is dropped: the resume sends it again). Returns that offset, or undefined
+   * when the upload was no longer UPLOADING.
+   */
+  async markPaused(key: UploadKey, pause: { resumableUntil: Date; error: { code: string; message: string }; counters: ByteCounters }): Promise<number | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      const parts = await tx.uploadPart.findMany({ where: { tenantId: key.tenantId, uploadId: key.id }, orderBy: { partNumber: 'asc' } });
+      let kept = 0;
+      while (kept < parts.length && parts[kept]!.partNumber === kept + 1) kept += 1;
+      const offset = kept === 0 ? 0n : parts[kept - 1]!.endOffset;
+      await tx.uploadPart.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, partNumber: { gt: kept } } });
+      const moved = await tx.upload.updateMany({
+        where: { tenantId: key.tenantId, id: key.id, status: 'UPLOADING' },
+        data: {
+          status: 'PAUSED',
+          resumableOffset: offset,
+          resumableUntil: pause.resumableUntil,
+          errorCode: pause.error.code,
+          errorMessage: pause.error.message,
+          bytesReceived: offset,
+          bytesUploaded: offset,
+          ...(pause.counters.bytesTotal === undefined ? {} : { bytesTotal: BigInt(pause.counters.bytesTotal) }),
+        },
+      });
+      return moved.count === 1 ? Number(offset) : undefined;
+    });
+  }
+
+  /**
+   * PAUSED → UPLOADING for the instance that resumes it, when the offset is the paused one and the
+   * window is still open: one conditional update, so of two resumes at once exactly one wins.
+   */
+  async claimResume(key: UploadKey, offset: number, instanceId: string, now: Date): Promise<boolean> {
+    const moved = await this.prisma.upload.updateMany({
+      where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', resumableOffset: BigInt(offset), resumableUntil: { gt: now } },
+      data: { status: 'UPLOADING', instanceId, resumableOffset: null, resumableUntil: null, errorCode: null, errorMessage: null },
+    });
+    return moved.count === 1;
+  }
+
+  /** What a resume needs from the paused upload: its session, where the media goes, the kept parts. */
+  async resumeState(key: UploadKey): Promise<ResumeState | undefined> {
+    const row = await this.prisma.upload.findUnique({
+      where: { tenantId_id: key },
+      include: {
+        parts: { orderBy: { partNumber: 'asc' } },
+        files: { where: { role: 'MEDIA' } },
+      },
+    });
+    if (row === null || row.vodSessionKey === null || row.storageBucket === null || row.bucketRegion === null || row.mediaStoragePath === null) {
+      return undefined;
+    }
+    const media = row.files[0];
+    return {
+      region: row.region,
+      subAppId: row.subAppId,
+      concurrency: row.concurrency,
+      mediaSizeHint: row.mediaSizeHint === null ? null : Number(row.mediaSizeHint),
+      coverType: row.coverType,
+      vodSessionKey: row.vodSessionKey,
+      storageBucket: row.storageBucket,
+      bucketRegion: row.bucketRegion,
+      mediaStoragePath: row.mediaStoragePath,
+      coverStoragePath: row.coverStoragePath,
+      mediaPath: media?.path ?? null,
+      multipartUploadId: media?.multipartUploadId ?? null,
+      parts: row.parts.map((part) => ({
+        partNumber: part.partNumber,
+        etag: part.etag,
+        bytes: Number(part.bytes),
+        endOffset: Number(part.endOffset),
+        crc64: part.crc64,
+      })),
+    };
+  }
+
+  /**
+   * PAUSED → FAILED or CANCELED (the sweeper, cancelUpload). With `expiredBefore`, only when the
+   * window ended before then. False when it was not PAUSED (any more).
+   */
+  async endPaused(
+    key: UploadKey,
+    status: 'FAILED' | 'CANCELED',
+    error: { code: string; message: string },
+    expiredBefore?: Date,
+  ): Promise<boolean> {
+    const moved = await this.prisma.upload.updateMany({
+      where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', ...(expiredBefore === undefined ? {} : { resumableUntil: { lte: expiredBefore } }) },
+      data: { status, errorCode: error.code, errorMessage: error.message, resumableOffset: null, resumableUntil: null, finishedAt: new Date() },
+    });
+    return moved.count === 1;
+  }
+
+  /** PAUSED uploads whose window ended, for the sweeper (any instance). */
+  async findExpiredPauses(now: Date, limit: number): Promise<Array<UploadKey & { storageBucket: string | null; bucketRegion: string | null }>> {
+    return this.prisma.upload.findMany({
+      where: { status: 'PAUSED', resumableUntil: { lte: now } },
+      select: { tenantId: true, id: true, storageBucket: true, bucketRegion: true },
+      take: limit,
+    });
+  }
+
+  /** Uploads some process left in flight: what a restart of that process must clean up. */
+  async findInFlight(instanceId: string): Promise<InFlightUpload[]> {
+    const rows = await this.prisma.upload.findMany({
+      where: { instanceId, status: { in: [...IN_FLIGHT_STATUSES] } },
+      select: {
+        tenantId: true,
+        id: true,
+        status: true,
+        mediaType: true,
+        storageBucket: true,
+        bucketRegion: true,
+        region: true,
+        bytesTotal: true,
+        files: { where: { role: 'MEDIA', storedAt: { not: null } }, select: { id: true } },
+      },
+    });
+    return rows.map(({ files, bytesTotal, ...row }) => ({
+      ...row,
+      bytesTotal: bytesTotal === null ? undefined : Number(bytesTotal),
+      mediaStored: files.length > 0,
+    }));
+  }
+
+  async openMultiparts(key: UploadKey): Promise<OpenMultipart[]> {
+    const rows = await this.prisma.storedFile.findMany({
+      where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: { not: null } },
+    });
+    return rows.flatMap((row) =>
+      row.multipartUploadId === null || row.storageKey === null
+        ? []
+        : [{ role: row.role, path: row.path, storageKey: row.storageKey, multipartUploadId: row.multipartUploadId }],
+    );
+  }
+
   private async move(key: UploadKey, to: UploadStatus, data: Record<string, unknown>): Promise<void> {
     const moved = await this.prisma.upload.updateMany({ where: { ...key, status: { in: statusesBefore(to) } }, data: { ...data, status: to } });
     if (moved.count !== 1) {
       throw new VodError('InternalError', `Upload ${key.id} could not move to ${to}.`, { uploadId: key.id });
     }
   }
+}
+
+export interface InFlightUpload extends UploadKey {
+  readonly status: UploadStatus;
+  readonly mediaType: string;
+  readonly storageBucket: string | null;
+  readonly bucketRegion: string | null;
+  readonly region: string;
+  readonly bytesTotal: number | undefined;
+  /** The media is stored whole (what is left is the cover or the commit). */
+  readonly mediaStored: boolean;
+}
+
+export interface ResumeState {
+  readonly region: string;
+  readonly subAppId: number | null;
+  readonly concurrency: number | null;
+  readonly mediaSizeHint: number | null;
+  readonly coverType: string | null;
+  readonly vodSessionKey: string;
+  readonly storageBucket: string;
+  readonly bucketRegion: string;
+  readonly mediaStoragePath: string;
+  readonly coverStoragePath: string | null;
+  /** The media's file name as first sent; null when its upload had not started. */
+  readonly mediaPath: string | null;
+  /** The media's open multipart upload; null when none was created yet. */
+  readonly multipartUploadId: string | null;
+  readonly parts: ReadonlyArray<{ partNumber: number; etag: string; bytes: number; endOffset: number; crc64: string }>;
 }
 
 function countersData(counters: ByteCounters): Record<string, bigint> {

@@ -1,5 +1,5 @@
 /** The statuses of an upload, in the order they normally happen. */
-export const UPLOAD_STATUSES = ['PENDING', 'UPLOADING', 'COMMITTING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const;
+export const UPLOAD_STATUSES = ['PENDING', 'UPLOADING', 'PAUSED', 'COMMITTING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
 export const TERMINAL_STATUSES: ReadonlySet<UploadStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
@@ -41,6 +41,10 @@ export interface UploadRecord {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly finishedAt: Date | null;
+  /** PAUSED: media bytes durably stored (a part boundary); a resume sends the media from here. */
+  readonly resumableOffset: number | null;
+  /** PAUSED: when the kept multipart upload is swept and the upload FAILED (ResumeExpired). */
+  readonly resumableUntil: Date | null;
 }
 
 /** Share of bytes stored, when the total is known. */

@@ -49,6 +49,15 @@ export class Crc64 {
   private lo = 0xffffffff;
   private hi = 0xffffffff;
 
+  /** Continues a checksum from the digest of the bytes before (CRC-64 state is its digest, inverted). */
+  static continuing(digest: string): Crc64 {
+    const value = BigInt(digest);
+    const crc = new Crc64();
+    crc.hi = (Number(value >> 32n) ^ 0xffffffff) >>> 0;
+    crc.lo = (Number(value & 0xffffffffn) ^ 0xffffffff) >>> 0;
+    return crc;
+  }
+
   update(buf: Uint8Array): void {
     let lo = this.lo;
     let hi = this.hi;

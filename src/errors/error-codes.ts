@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'RequestTimeout',
   'Interrupted',
   'ServiceUnavailable',
+  'ResumeOffsetMismatch',
+  'ResumeExpired',
+  'UploadNotPaused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -44,6 +47,9 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   RequestTimeout: { http: 408, meaning: 'The client sent too little for too long.' },
   Interrupted: { http: 503, meaning: 'The service stopped while the upload was running.' },
   ServiceUnavailable: { http: 503, meaning: 'The service is shutting down and takes no new uploads; retry on another instance.' },
+  ResumeOffsetMismatch: { http: 409, meaning: 'The resume offset is not where the paused upload stopped.' },
+  ResumeExpired: { http: 410, meaning: 'The paused upload was not resumed within RESUME_TTL.' },
+  UploadNotPaused: { http: 409, meaning: 'Only a PAUSED upload can be resumed.' },
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

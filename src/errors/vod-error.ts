@@ -3,6 +3,8 @@ import { ERROR_CODE_INFO, isErrorCode, type ErrorCode } from './error-codes.ts';
 export interface VodErrorOptions {
   readonly requestId?: string | undefined;
   readonly uploadId?: string | undefined;
+  /** ResumeOffsetMismatch: the offset a resume must start at. */
+  readonly resumableOffset?: number | undefined;
   readonly cause?: unknown;
 }
 
@@ -15,17 +17,24 @@ export class VodError extends Error {
   readonly code: ErrorCode;
   readonly requestId: string | undefined;
   readonly uploadId: string | undefined;
+  readonly resumableOffset: number | undefined;
 
   constructor(code: ErrorCode, message?: string, options: VodErrorOptions = {}) {
     super(message ?? ERROR_CODE_INFO[code].meaning, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.requestId = options.requestId;
     this.uploadId = options.uploadId;
+    this.resumableOffset = options.resumableOffset;
   }
 
   /** A copy that also names the upload record it concerns. */
   withUploadId(uploadId: string): VodError {
-    return new VodError(this.code, this.message, { requestId: this.requestId, uploadId, cause: this.cause });
+    return new VodError(this.code, this.message, {
+      requestId: this.requestId,
+      uploadId,
+      resumableOffset: this.resumableOffset,
+      cause: this.cause,
+    });
   }
 }
 

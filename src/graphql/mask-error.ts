@@ -31,6 +31,7 @@ export function vodErrorToGraphQL(error: VodError, location?: GraphQLError): Gra
       code: error.code,
       ...(error.uploadId === undefined ? {} : { uploadId: error.uploadId }),
       ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+      ...(error.resumableOffset === undefined ? {} : { resumableOffset: error.resumableOffset }),
     },
   });
 }

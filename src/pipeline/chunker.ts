@@ -17,6 +17,8 @@ export interface ChunkOptions {
   readonly gauge?: BufferGauge | undefined;
   /** Called with the size of every chunk read from the source. */
   readonly onBytesRead?: ((bytes: number) => void) | undefined;
+  /** Number of the first part (a resumed upload continues after the parts it kept). Default 1. */
+  readonly firstPartNumber?: number | undefined;
 }
 
 /**
@@ -31,7 +33,8 @@ export interface ChunkOptions {
 export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: ChunkOptions): AsyncGenerator<Part> {
   const { sizer, pool, gauge, onBytesRead } = options;
   const allocate = (size: number): Promise<Buffer> | Buffer => pool?.acquire(size) ?? Buffer.allocUnsafe(size);
-  let partNumber = 1;
+  const firstPartNumber = options.firstPartNumber ?? 1;
+  let partNumber = firstPartNumber;
   let buffer: Buffer | undefined;
   let filled = 0;
 
@@ -56,7 +59,7 @@ export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: Ch
     }
   }
   if (buffer !== undefined) yield { partNumber, data: buffer.subarray(0, filled) };
-  else if (partNumber === 1) yield { partNumber, data: await allocate(0) };
+  else if (partNumber === firstPartNumber) yield { partNumber, data: await allocate(0) };
 }
 
 function tooManyParts(sizer: PartSizer): VodError {

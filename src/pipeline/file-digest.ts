@@ -1,19 +1,35 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Crc64 } from '../emulator/crc64.ts';
 
+/** Where a resumed file continues: the bytes already stored and their CRC-64. */
+export interface DigestStart {
+  readonly bytes: number;
+  readonly crc64: string;
+}
+
 /**
  * The checksums of one file, fed once per part in file order: SHA-256 (reported to the caller) and
  * CRC-64/XZ (compared with the `x-cos-hash-crc64ecma` COS answers with).
+ *
+ * A digest continued from a `DigestStart` (a resumed upload) has CRC-64 only: node's SHA-256 state
+ * cannot be exported, so the resumed file's SHA-256 is computed by reading the stored object back
+ * (see resume-upload.ts and the README's "Resuming").
  */
 export class FileDigest {
-  readonly #sha256: Hash = createHash('sha256');
-  readonly #crc64 = new Crc64();
-  #bytes = 0;
+  readonly #sha256: Hash | undefined;
+  readonly #crc64: Crc64;
+  #bytes: number;
   #result: FileChecksums | undefined;
+
+  constructor(start?: DigestStart) {
+    this.#sha256 = start === undefined ? createHash('sha256') : undefined;
+    this.#crc64 = start === undefined ? new Crc64() : Crc64.continuing(start.crc64);
+    this.#bytes = start?.bytes ?? 0;
+  }
 
   update(data: Buffer): void {
     if (this.#result !== undefined) throw new Error('FileDigest.update after finish');
-    this.#sha256.update(data);
+    this.#sha256?.update(data);
     this.#crc64.update(data);
     this.#bytes += data.length;
   }
@@ -22,15 +38,21 @@ export class FileDigest {
     return this.#bytes;
   }
 
+  /** CRC-64 of the bytes fed so far (the digest goes on). */
+  crc64SoFar(): string {
+    return this.#crc64.digest();
+  }
+
   /** Ends the digest; later calls return the same checksums. */
   finish(): FileChecksums {
-    this.#result ??= { bytes: this.#bytes, sha256: this.#sha256.digest('hex'), crc64: this.#crc64.digest() };
+    this.#result ??= { bytes: this.#bytes, sha256: this.#sha256?.digest('hex'), crc64: this.#crc64.digest() };
     return this.#result;
   }
 }
 
 export interface FileChecksums {
   readonly bytes: number;
-  readonly sha256: string;
+  /** Undefined for a digest continued from a `DigestStart`. */
+  readonly sha256: string | undefined;
   readonly crc64: string;
 }

@@ -1,5 +1,5 @@
 import { VodError } from '../errors/vod-error.ts';
-import type { ObjectStore, StoredObject } from '../storage/object-store.ts';
+import type { ObjectStore, StoredObject, UploadedPart } from '../storage/object-store.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
 import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import { chunkParts, type Part } from './chunker.ts';
@@ -18,7 +18,22 @@ export interface MultipartUploadRef {
   readonly uploadId: string;
 }
 
-export type MultipartOutcome = 'completed' | 'aborted' | 'abort-failed';
+/** `kept`: left open on purpose (a paused upload), to be continued or aborted later. */
+export type MultipartOutcome = 'completed' | 'aborted' | 'abort-failed' | 'kept';
+
+/** A part storage acknowledged, with where it ends in the file and the file's CRC-64 up to there. */
+export interface StoredPart extends UploadedPart {
+  readonly bytes: number;
+  readonly endOffset: number;
+  readonly crc64: string;
+}
+
+/** An open multipart upload to continue: its id and the parts kept (1..n, contiguous). */
+export interface MultipartResumePoint {
+  /** Undefined: no multipart upload was created yet; one is created (the file starts at offset 0). */
+  readonly uploadId: string | undefined;
+  readonly parts: readonly StoredPart[];
+}
 
 export interface ObjectUploadOptions {
   readonly store: ObjectStore;
@@ -41,12 +56,25 @@ export interface ObjectUploadOptions {
   readonly onMultipartFinished?:
     | ((upload: MultipartUploadRef, outcome: MultipartOutcome, error?: unknown) => void | Promise<void>)
     | undefined;
+  /** Each part storage acknowledged (multipart only); what a resume needs. Not awaited. */
+  readonly onPartStored?: ((part: StoredPart) => void) | undefined;
+  /**
+   * Asked when the multipart upload fails: true keeps it open (outcome `kept`) instead of aborting,
+   * and lets the parts in flight finish first. The caller decides (client gone and resume enabled).
+   */
+  readonly keepOpenOnFailure?: ((error: unknown) => boolean) | undefined;
+  /** Continue this multipart upload: `source` carries the file from the end of the kept parts on. */
+  readonly resume?: MultipartResumePoint | undefined;
 }
 
 export interface StoredFileDigest {
   readonly bytes: number;
-  readonly sha256: string;
+  /** Undefined for a resumed multipart upload (see FileDigest). */
+  readonly sha256: string | undefined;
 }
+
+/** Part number → where it ends and the CRC-64 up to there, noted as parts are digested. */
+type PartEnds = Map<number, { readonly bytes: number; readonly endOffset: number; readonly crc64: string }>;
 
 /**
  * Stores one stream under one key. A stream that ends within its first part goes up with one
@@ -54,7 +82,10 @@ export interface StoredFileDigest {
  * aborted. The CRC-64 COS reports for the whole object must match the one computed here.
  */
 export async function uploadObject(options: ObjectUploadOptions): Promise<StoredFileDigest> {
-  const digest = new FileDigest();
+  const { resume } = options;
+  const kept = resume?.parts ?? [];
+  const last = kept.at(-1);
+  const digest = new FileDigest(last === undefined ? undefined : { bytes: last.endOffset, crc64: last.crc64 });
   // One buffer per part in flight plus the one being filled: the memory bound, by construction.
   const pool = new PartBufferPool(options.concurrency + 1, options.memoryBudget);
   const chunked = chunkParts(options.source, {
@@ -62,16 +93,23 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
     pool,
     gauge: options.gauge,
     onBytesRead: options.onBytesRead,
+    firstPartNumber: kept.length + 1,
   });
-  const parts = digestEach(chunked, digest);
+  // Noted only when someone records parts: an upload that cannot be resumed pays nothing for it.
+  const ends: PartEnds | undefined = options.onPartStored === undefined ? undefined : new Map();
+  const parts = digestEach(chunked, digest, ends);
   try {
-    const first = await parts.next();
-    if (first.done === true) throw new VodError('InternalError', 'The chunker yielded no part.');
-    const second = await parts.next();
-    if (second.done === true) {
-      await putWholeObject(options, first.value, digest, pool);
+    if (resume !== undefined) {
+      await uploadMultipart(options, parts, { digest, pool, ends });
     } else {
-      await uploadMultipart(options, prepend([first.value, second.value], parts), digest, pool);
+      const first = await parts.next();
+      if (first.done === true) throw new VodError('InternalError', 'The chunker yielded no part.');
+      const second = await parts.next();
+      if (second.done === true) {
+        await putWholeObject(options, first.value, digest, pool);
+      } else {
+        await uploadMultipart(options, prepend([first.value, second.value], parts), { digest, pool, ends });
+      }
     }
     const { bytes, sha256 } = digest.finish();
     return { bytes, sha256 };
@@ -103,20 +141,28 @@ async function putWholeObject(
   }
 }
 
-async function uploadMultipart(
-  options: ObjectUploadOptions,
-  parts: AsyncIterator<Part>,
-  digest: FileDigest,
-  pool: PartBufferPool,
-): Promise<void> {
+/** What one file's upload holds while its parts go up. */
+interface FileState {
+  readonly digest: FileDigest;
+  readonly pool: PartBufferPool;
+  readonly ends: PartEnds | undefined;
+}
+
+async function uploadMultipart(options: ObjectUploadOptions, parts: AsyncIterator<Part>, file: FileState): Promise<void> {
+  const { digest, pool, ends } = file;
   const { store, key, signal } = options;
   const api = { policy: options.retryPolicy, signal };
-  const { uploadId } = await retryWithBackoff(() => store.createMultipartUpload({ key, signal }), api);
+  const existingId = options.resume?.uploadId;
+  const { uploadId } =
+    existingId === undefined
+      ? await retryWithBackoff(() => store.createMultipartUpload({ key, signal }), api)
+      : { uploadId: existingId };
   const ref: MultipartUploadRef = { bucket: store.bucket, region: store.region, key, uploadId };
+  const onPartStored = options.onPartStored;
   let completed: StoredObject;
   try {
-    await options.onMultipartCreated?.(ref);
-    const uploaded = await uploadParts({
+    if (existingId === undefined) await options.onMultipartCreated?.(ref);
+    const uploadedNow = await uploadParts({
       store,
       key,
       uploadId,
@@ -125,6 +171,15 @@ async function uploadMultipart(
       retryPolicy: options.retryPolicy,
       signal,
       onPartRetry: options.onPartRetry,
+      onSourceError: options.keepOpenOnFailure === undefined ? 'abort' : 'settle',
+      onPartUploaded:
+        onPartStored === undefined || ends === undefined
+          ? undefined
+          : (uploaded) => {
+              const end = ends.get(uploaded.partNumber);
+              ends.delete(uploaded.partNumber);
+              if (end !== undefined) onPartStored({ ...uploaded, ...end });
+            },
       onPartSettled: (part, stored) => {
         options.gauge?.release(part.data.length);
         pool.release(part.data);
@@ -132,13 +187,18 @@ async function uploadMultipart(
       },
     });
     throwIfCanceled(signal);
+    const uploaded = [...(options.resume?.parts ?? []).map(({ partNumber, etag }) => ({ partNumber, etag })), ...uploadedNow];
     completed = await retryWithBackoff(
       () => store.completeMultipartUpload({ key, uploadId, parts: uploaded, signal }),
       api,
     );
   } catch (error) {
     const failure = signal?.aborted === true ? cancellationError(signal) : error;
-    await abortQuietly(options, ref, failure);
+    if (options.keepOpenOnFailure?.(failure) === true) {
+      await options.onMultipartFinished?.(ref, 'kept', failure);
+    } else {
+      await abortQuietly(options, ref, failure);
+    }
     throw failure;
   }
   await options.onMultipartFinished?.(ref, 'completed');
@@ -167,10 +227,14 @@ function checkCrc64(stored: StoredObject, expected: string, key: string): void {
   }
 }
 
-/** Feeds every part to the digest as it is pulled, so each byte is hashed once, in file order. */
-async function* digestEach(parts: AsyncIterator<Part>, digest: FileDigest): AsyncGenerator<Part> {
+/**
+ * Feeds every part to the digest as it is pulled, so each byte is hashed once, in file order; notes
+ * where each part ends and the CRC-64 up to there when `ends` is given.
+ */
+async function* digestEach(parts: AsyncIterator<Part>, digest: FileDigest, ends: PartEnds | undefined): AsyncGenerator<Part> {
   for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
     digest.update(next.value.data);
+    ends?.set(next.value.partNumber, { bytes: next.value.data.length, endOffset: digest.bytes, crc64: digest.crc64SoFar() });
     yield next.value;
   }
 }

@@ -19,6 +19,13 @@ export interface PartUploadOptions {
   readonly onPartSettled?: ((part: Part, stored: boolean) => void) | undefined;
   /** Called before a part is sent again after a transient fault. */
   readonly onPartRetry?: ((partNumber: number, attempt: number) => void) | undefined;
+  /** Called when storage acknowledged a part, with its ETag (before `onPartSettled`). */
+  readonly onPartUploaded?: ((uploaded: UploadedPart) => void) | undefined;
+  /**
+   * When the source fails (the client went away): `abort` (default) stops the parts in flight at
+   * once; `settle` lets them finish, so everything already read is stored (a paused upload keeps it).
+   */
+  readonly onSourceError?: 'abort' | 'settle' | undefined;
 }
 
 /**
@@ -53,6 +60,7 @@ export async function uploadParts(options: PartUploadOptions): Promise<UploadedP
     ).then(
       (stored) => {
         uploaded.push(stored);
+        options.onPartUploaded?.(stored);
         options.onPartSettled?.(part, true);
       },
       (error: unknown) => {
@@ -65,7 +73,14 @@ export async function uploadParts(options: PartUploadOptions): Promise<UploadedP
     for (;;) {
       while (inFlight.size >= concurrency && failure === undefined) await Promise.race(inFlight);
       if (failure !== undefined || controller.signal.aborted) break;
-      const next = await parts.next();
+      let next: IteratorResult<Part>;
+      try {
+        next = await parts.next();
+      } catch (sourceError) {
+        if (options.onSourceError !== 'settle') throw sourceError;
+        failure ??= { error: sourceError };
+        break;
+      }
       if (next.done === true) break;
       options.onPartTaken?.(next.value);
       const task: Promise<void> = send(next.value).finally(() => inFlight.delete(task));

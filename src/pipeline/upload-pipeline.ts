@@ -5,7 +5,7 @@ import type { CommitUploadResult, UploadSession, VodApi } from '../vod/vod-api.t
 import type { BufferGauge } from './buffer-gauge.ts';
 import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import type { MemoryBudget } from './memory-budget.ts';
-import { uploadObject, type MultipartOutcome, type MultipartUploadRef } from './object-upload.ts';
+import { uploadObject, type MultipartOutcome, type MultipartUploadRef, type StoredPart } from './object-upload.ts';
 import { PartSizer, maxPartBytesWithin } from './part-size.ts';
 import { coverTypeOf, SETTABLE_COVER_TYPES } from './cover-type.ts';
 import { ProgressTracker, type FileCounter, type FileRole, type ProgressListener } from './progress.ts';
@@ -97,6 +97,13 @@ export interface UploadHooks {
    * happens next, so a failure after this can still say which file was committed.
    */
   readonly onCommitted?: ((commit: CommitUploadResult) => void | Promise<void>) | undefined;
+  /** Resumable uploads: each media part storage acknowledged (not awaited; the caller queues its writes). */
+  readonly onMediaPartStored?: ((part: StoredPart) => void) | undefined;
+  /**
+   * Resumable uploads: asked when the media's multipart upload fails; true keeps it open (the parts
+   * in flight finish first) so the upload can be PAUSED and resumed. Never asked for a manifest.
+   */
+  readonly keepMediaOpenOnFailure?: ((error: unknown) => boolean) | undefined;
   /** A part is sent again after a transient storage fault (for metrics). */
   readonly onPartRetry?: ((file: { role: FileRole; path: string }, partNumber: number, attempt: number) => void) | undefined;
 }
@@ -336,10 +343,14 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
   const onCreated = hooks.onMultipartCreated;
   const onFinished = hooks.onMultipartFinished;
   const budget = deps.settings.memoryBudget;
+  // Only a plain media file is resumable: an HLS/DASH upload fails as a whole, as before.
+  const resumable = file.role === 'MEDIA' && request.manifestType === undefined;
   const digest = await uploadObject({
     store,
     key,
     source,
+    onPartStored: resumable ? hooks.onMediaPartStored : undefined,
+    keepOpenOnFailure: resumable ? hooks.keepMediaOpenOnFailure : undefined,
     sizer: new PartSizer(deps.settings.partBytes, {
       sizeHint: file.role === 'MEDIA' ? args.input.mediaSizeHint : undefined,
       // A hint (true or not) grows parts only as far as the shared budget can serve them fairly.
@@ -358,11 +369,12 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
       onFinished === undefined ? undefined : (upload, outcome, error) => onFinished(named(upload), outcome, error),
   });
   counter.finish();
+  if (digest.sha256 === undefined) throw new VodError('InternalError', `No SHA-256 for ${file.path}.`);
   return { role: file.role, path: file.path, key, bytes: digest.bytes, sha256: digest.sha256 };
 }
 
 /** Media and cover go to the paths VOD assigned; segments keep their layout below the media's directory. */
-function keyFor(file: PlannedFile, session: UploadSession): string {
+export function keyFor(file: PlannedFile, session: UploadSession): string {
   switch (file.role) {
     case 'MEDIA':
       return withoutLeadingSlash(session.mediaStoragePath);
@@ -379,12 +391,12 @@ function keyFor(file: PlannedFile, session: UploadSession): string {
   }
 }
 
-function withoutLeadingSlash(path: string): string {
+export function withoutLeadingSlash(path: string): string {
   return path.replace(/^\/+/, '');
 }
 
 /** ApplyUpload/CommitUpload: retried only for transport faults (no RequestId), with backoff. */
-function callApi<T>(call: () => Promise<T>, policy: RetryPolicy, signal: AbortSignal | undefined): Promise<T> {
+export function callApi<T>(call: () => Promise<T>, policy: RetryPolicy, signal: AbortSignal | undefined): Promise<T> {
   return retryWithBackoff(call, { policy, signal });
 }
 

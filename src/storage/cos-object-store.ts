@@ -7,6 +7,7 @@ import { TransientVodError } from '../errors/transient-error.ts';
 import { parseEndpoint } from '../vod/endpoint.ts';
 import type {
   CompleteMultipartInput,
+  GetObjectInput,
   ListedPart,
   MultipartRef,
   ObjectKeyInput,
@@ -81,6 +82,10 @@ export function createCosObjectStore(options: CosObjectStoreOptions): ObjectStor
         if (error instanceof VodError && error.code === 'ResourceNotFound') return;
         throw error;
       }
+    },
+
+    async getObject(input: GetObjectInput): Promise<void> {
+      await attempt(input, 'GetObject', () => cos.getObject({ ...where, Key: input.key, Output: input.into }));
     },
     async listParts(input: MultipartRef): Promise<readonly ListedPart[]> {
       const parts: ListedPart[] = [];

@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /**
  * The port to object storage (COS): one bucket in one region, with one set of credentials. The
  * pipeline stores each file with `putObject` when it fits in one part, otherwise with a multipart
@@ -18,6 +20,12 @@ export interface ObjectStore {
   /** Removes the object; removing a key that holds nothing succeeds (as COS answers it: 204). */
   deleteObject(input: ObjectKeyInput): Promise<void>;
   listParts(input: MultipartRef): Promise<readonly ListedPart[]>;
+  /** Streams a stored object into `into` (with backpressure); resolves once it was all written. */
+  getObject(input: GetObjectInput): Promise<void>;
+}
+
+export interface GetObjectInput extends ObjectKeyInput {
+  readonly into: Writable;
 }
 
 export interface ObjectKeyInput {

@@ -5,8 +5,9 @@ import type { PubSubConfig } from '../config/config.ts';
 import type { UploadRecord } from '../domain/upload-record.ts';
 
 /** An UploadRecord as it crosses the pub/sub transport (JSON: dates as ISO strings). */
-export type UploadSnapshot = Omit<UploadRecord, 'expireTime' | 'createdAt' | 'updatedAt' | 'finishedAt'> & {
+export type UploadSnapshot = Omit<UploadRecord, 'expireTime' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'resumableUntil'> & {
   readonly expireTime: string | null;
+  readonly resumableUntil: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt: string | null;
@@ -57,6 +58,7 @@ export function toSnapshot(record: UploadRecord): UploadSnapshot {
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     finishedAt: record.finishedAt?.toISOString() ?? null,
+    resumableUntil: record.resumableUntil?.toISOString() ?? null,
   };
 }
 
@@ -67,5 +69,6 @@ export function fromSnapshot(snapshot: UploadSnapshot): UploadRecord {
     createdAt: new Date(snapshot.createdAt),
     updatedAt: new Date(snapshot.updatedAt),
     finishedAt: snapshot.finishedAt === null ? null : new Date(snapshot.finishedAt),
+    resumableUntil: snapshot.resumableUntil === null ? null : new Date(snapshot.resumableUntil),
   };
 }

@@ -2,24 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import { isUuid } from '../db/upload-repository.ts';
 import type { ByteCounters, NewUploadFields, UploadKey, UploadWriter } from '../db/upload-writer.ts';
-import { cancellationError } from '../errors/cancellation.ts';
+import { cancellationError, childAbortController } from '../errors/cancellation.ts';
 import { VodError, isVodError, toVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
+import { resumeMediaUpload } from '../pipeline/resume-upload.ts';
 import {
   coverComesLate,
   uploadMedia,
+  withoutLeadingSlash,
   type MediaUploadFields,
   type MediaUploadResult,
   type PipelineDependencies,
+  type UploadHooks,
 } from '../pipeline/upload-pipeline.ts';
 import { checkUploadInput, normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';
 import { arrangeSources, filesOf, type IncomingFile, type IncomingFiles } from './incoming-files.ts';
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
-import { interruptionOutcome, type InterruptionOutcome } from './interruption.ts';
+import { interruptionOutcome, isResumable, pauseOrFail, type InterruptionOutcome } from './interruption.ts';
+import { abortKeptMultiparts } from './paused-multiparts.ts';
 import type { StorageCleaner } from './storage-cleaner.ts';
 
 export interface UploadServiceDependencies {
@@ -35,6 +39,8 @@ export interface UploadServiceDependencies {
   readonly instanceId: string;
   readonly defaultRegion: string;
   readonly maxFileBytes: number;
+  /** RESUME_TTL in ms: how long an upload whose client went away stays PAUSED; 0: it fails at once. */
+  readonly resumeTtlMs: number;
 }
 
 export interface UploadMediaRequest extends IncomingFiles {
@@ -49,6 +55,21 @@ export interface UploadMediaRequest extends IncomingFiles {
   readonly signal: AbortSignal;
 }
 
+/** resumeUpload: the rest of a PAUSED upload's media, from `offset` on, and the cover again. */
+export interface ResumeMediaRequest extends Pick<IncomingFiles, 'media' | 'cover'> {
+  readonly tenantId: string;
+  readonly id: string;
+  /** Must equal the record's resumableOffset. */
+  readonly offset: number;
+  readonly signal: AbortSignal;
+}
+
+/** How one run of the pipeline is started: a new upload, or the resume of a paused one. */
+type PipelineRun = (options: { signal: AbortSignal; hooks: UploadHooks }) => Promise<MediaUploadResult>;
+
+/** Expired paused uploads handled per sweep (the next sweep takes the rest). */
+const SWEEP_BATCH = 100;
+
 const MAX_BUFFERED_COVER_BYTES = 16 * 1024 * 1024;
 /** How long cancelUpload waits for the upload to settle before answering with what it has. */
 const CANCEL_SETTLE_MS = 30_000;
@@ -57,8 +78,8 @@ const INTERRUPT_SETTLE_MS = 15_000;
 
 /** How one admitted upload is stopped: its abort controller, and why it was interrupted, if it was. */
 interface RunControl {
-  /** Aborting it also ends the reads of the request's file streams (see arrangeSources). */
-  readonly controller: AbortController;
+  /** Aborting `upload` also ends the reads of the request's file streams (see arrangeSources). */
+  readonly controllers: UploadControllers;
   interruption: InterruptionOutcome | undefined;
 }
 
@@ -74,13 +95,18 @@ export class UploadService {
 
   /** Uploads and returns the SUCCEEDED record; throws a VodError (with uploadId where a record exists). */
   async upload(request: UploadMediaRequest): Promise<UploadRecord> {
+    return this.admit(request, (control) => this.admitted(request, control));
+  }
+
+  /** Runs an upload or a resume as admitted work, which a shutdown waits for (and interrupts). */
+  private async admit(request: IncomingFiles, start: (control: RunControl) => Promise<UploadRecord>): Promise<UploadRecord> {
     if (!this.#accepting) {
       // Nobody reads these files: their promises must not reject unhandled when the request ends.
       for (const file of filesOf(request)) file.catch(() => undefined);
       throw new VodError('ServiceUnavailable', 'This instance is shutting down and takes no new uploads; send the upload again.');
     }
-    const control: RunControl = { controller: new AbortController(), interruption: undefined };
-    const work = this.admitted(request, control).catch((error: unknown) => {
+    const control: RunControl = { controllers: uploadControllers(), interruption: undefined };
+    const work = start(control).catch((error: unknown) => {
       // Interrupted before a record existed (still reading the first bytes): the answer says why.
       if (control.interruption !== undefined && !(isVodError(error) && error.uploadId !== undefined)) {
         throw control.interruption.reason;
@@ -114,7 +140,7 @@ export class UploadService {
     const remaining = [...this.#admitted.entries()];
     for (const [, control] of remaining) {
       control.interruption ??= outcome;
-      control.controller.abort(outcome.reason);
+      control.controllers.upload.abort(outcome.reason);
     }
     if (remaining.length > 0) await settledWithin(remaining.map(([work]) => work), INTERRUPT_SETTLE_MS);
     return { finished: initial - remaining.length, interrupted: remaining.length };
@@ -134,11 +160,11 @@ export class UploadService {
       await discardFiles(request);
       return existing;
     }
-    const { controller } = control;
+    const { controllers } = control;
     const sources = await arrangeSources(request, {
       maxFileBytes: this.deps.maxFileBytes,
       maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
-      signal: controller.signal,
+      signal: controllers.sources.signal,
     });
     const given = request.fields;
     const fields = {
@@ -165,7 +191,137 @@ export class UploadService {
       await discardFiles(request);
       return this.mustFind(key);
     }
-    return this.run(key, request, { ...sources, fields }, control);
+    const pipelineRun: PipelineRun = ({ signal, hooks }) =>
+      uploadMedia(
+        { fields, media: sources.media, cover: sources.cover, segments: sources.segments, mediaSizeHint: request.mediaSize },
+        this.deps.pipeline,
+        { signal, hooks },
+      );
+    return this.run(key, request.signal, control, pipelineRun);
+  }
+
+  /**
+   * Continues a PAUSED upload (on any instance): claims it atomically at the offset it paused at,
+   * then uploads the rest of the media and the cover and commits. A wrong offset, an upload that is
+   * not PAUSED or whose window ended is refused with its own code, and nothing changes.
+   */
+  async resume(request: ResumeMediaRequest): Promise<UploadRecord> {
+    return this.admit(request, (control) => this.resumeAdmitted(request, control));
+  }
+
+  private async resumeAdmitted(request: ResumeMediaRequest, control: RunControl): Promise<UploadRecord> {
+    const key: UploadKey = { tenantId: request.tenantId, id: request.id };
+    const record = await this.deps.reader.find(key.tenantId, key.id);
+    if (record === undefined) throw new VodError('ResourceNotFound', `No upload with id ${key.id}.`);
+    if (!Number.isSafeInteger(request.offset) || request.offset < 0) {
+      throw new VodError('InvalidParameter', `offset must be a whole number of bytes, got ${String(request.offset)}.`, { uploadId: key.id });
+    }
+    if (record.status === 'PAUSED' && record.coverType !== null && request.cover === undefined) {
+      throw new VodError('InvalidParameter', 'This upload has a cover: send it again with the resume.', { uploadId: key.id });
+    }
+    const now = new Date();
+    if (!(await this.deps.writer.claimResume(key, request.offset, this.deps.instanceId, now))) {
+      throw await this.resumeRefusal(key, request.offset, now);
+    }
+    // Ours now: from here every failure ends through run() (paused again, failed or canceled).
+    const { controllers } = control;
+    let state;
+    let sources;
+    try {
+      state = await this.deps.writer.resumeState(key);
+      if (state === undefined) throw new VodError('InternalError', `Upload ${key.id} has no VOD session to resume.`);
+      sources = await arrangeSources(request, {
+        maxFileBytes: this.deps.maxFileBytes,
+        maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
+        signal: controllers.sources.signal,
+      });
+    } catch (error) {
+      // Before any byte moved: the upload goes back to PAUSED when the client went away again,
+      // otherwise it fails and its kept multipart upload is aborted.
+      const failure = toVodError(error);
+      const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
+      const paused = failure.code === 'RequestCanceled' && (await this.pause(key, tracker, failure));
+      if (!paused) {
+        await this.deps.writer.markEnded(key, 'FAILED', { code: failure.code, message: failure.message });
+        await this.abortKept(key);
+      }
+      throw failure.withUploadId(key.id);
+    }
+    const resumeState = state;
+    const { media, cover } = sources;
+    const coverPath = resumeState.coverStoragePath;
+    const pipelineRun: PipelineRun = ({ signal, hooks }) =>
+      resumeMediaUpload(
+        {
+          region: resumeState.region,
+          subAppId: resumeState.subAppId ?? undefined,
+          concurrentUploadNumber: resumeState.concurrency ?? undefined,
+          vodSessionKey: resumeState.vodSessionKey,
+          storageBucket: resumeState.storageBucket,
+          storageRegion: resumeState.bucketRegion,
+          media: {
+            path: resumeState.mediaPath ?? media.fileName ?? 'media',
+            key: withoutLeadingSlash(resumeState.mediaStoragePath),
+            uploadId: resumeState.multipartUploadId ?? undefined,
+            parts: resumeState.parts,
+            rest: media,
+            sizeHint: resumeState.mediaSizeHint ?? undefined,
+          },
+          cover:
+            cover === undefined || coverPath === null
+              ? undefined
+              : { path: cover.fileName ?? sources.coverFileName ?? 'cover', key: withoutLeadingSlash(coverPath), source: cover },
+        },
+        this.deps.pipeline,
+        { signal, hooks },
+      );
+    return this.run(key, request.signal, control, pipelineRun);
+  }
+
+  /** Why a resume could not claim the upload, as the error the client gets. */
+  private async resumeRefusal(key: UploadKey, offset: number, now: Date): Promise<VodError> {
+    const record = await this.deps.reader.find(key.tenantId, key.id);
+    const uploadId = key.id;
+    if (record === undefined) return new VodError('ResourceNotFound', `No upload with id ${key.id}.`);
+    if (record.status === 'PAUSED') {
+      if (record.resumableUntil !== null && record.resumableUntil <= now) {
+        return new VodError('ResumeExpired', `The upload could be resumed until ${record.resumableUntil.toISOString()}.`, { uploadId });
+      }
+      if (record.resumableOffset !== offset) {
+        return new VodError(
+          'ResumeOffsetMismatch',
+          `The upload paused at byte ${String(record.resumableOffset)}: resume with that offset, not ${offset}.`,
+          { uploadId, resumableOffset: record.resumableOffset ?? undefined },
+        );
+      }
+    }
+    if (record.status === 'FAILED' && record.error?.code === 'ResumeExpired') {
+      return new VodError('ResumeExpired', 'The upload was not resumed in time; its stored parts were discarded.', { uploadId });
+    }
+    return new VodError('UploadNotPaused', `The upload is ${record.status}: only a PAUSED upload can be resumed.`, { uploadId });
+  }
+
+  /**
+   * Fails every PAUSED upload whose window ended (ResumeExpired) and aborts its kept multipart
+   * upload. Safe on every instance at once: each upload is moved by one conditional update.
+   */
+  async sweepExpiredPauses(now: Date = new Date()): Promise<number> {
+    let swept = 0;
+    for (const upload of await this.deps.writer.findExpiredPauses(now, SWEEP_BATCH)) {
+      const ended = await this.deps.writer.endPaused(
+        upload,
+        'FAILED',
+        { code: 'ResumeExpired', message: 'The upload was not resumed within RESUME_TTL; its stored parts were discarded.' },
+        now,
+      );
+      if (!ended) continue;
+      swept += 1;
+      await abortKeptMultiparts(upload, this.deps);
+      const record = await this.deps.reader.find(upload.tenantId, upload.id);
+      if (record !== undefined) publishSnapshot(this.deps.pubsub, record);
+      this.deps.metrics.uploadEnded('FAILED', 'ResumeExpired');
+    }
+    return swept;
   }
 
   /** Cancels an in-flight upload (on whichever instance runs it) and returns its record once settled. */
@@ -173,6 +329,24 @@ export class UploadService {
     const record = await this.deps.reader.find(tenantId, id);
     if (record === undefined) throw new VodError('ResourceNotFound', `No upload with id ${id}.`);
     if (TERMINAL_STATUSES.has(record.status)) return record;
+    if (record.status === 'PAUSED') {
+      const key = { tenantId, id };
+      const ended = await this.deps.writer.endPaused(key, 'CANCELED', {
+        code: 'RequestCanceled',
+        message: 'The paused upload was canceled by cancelUpload.',
+      });
+      // Not PAUSED any more: a resume claimed it in between; cancel that run below.
+      if (ended) {
+        const state = await this.deps.writer.resumeState(key);
+        if (state !== undefined) {
+          await abortKeptMultiparts({ ...key, storageBucket: state.storageBucket, bucketRegion: state.bucketRegion }, this.deps);
+        }
+        const canceled = await this.mustFind(key);
+        publishSnapshot(this.deps.pubsub, canceled);
+        this.deps.metrics.uploadEnded('CANCELED', 'RequestCanceled');
+        return canceled;
+      }
+    }
     const topic = topicKey(tenantId, id);
     const settled = this.waitForTerminal(topic);
     const cancelLocal = this.#running.get(topic);
@@ -181,75 +355,130 @@ export class UploadService {
     return (await settled) ?? this.mustFind({ tenantId, id });
   }
 
-  private async run(
-    key: UploadKey,
-    request: UploadMediaRequest,
-    upload: Awaited<ReturnType<typeof arrangeSources>> & { fields: MediaUploadFields },
-    control: RunControl,
-  ): Promise<UploadRecord> {
-    const { controller } = control;
+  private async run(key: UploadKey, clientSignal: AbortSignal, control: RunControl, pipelineRun: PipelineRun): Promise<UploadRecord> {
+    const { controllers } = control;
+    const controller = controllers.upload;
     // Read before anything is registered: if the database fails here, nothing is left behind.
-    const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
+    const initial = await this.mustFind(key);
+    const tracker = new UploadTracker(key, initial, this.deps);
     const topic = topicKey(key.tenantId, key.id);
+    const resumeEnabled = this.deps.resumeTtlMs > 0;
     let canceledByUser = false;
+    let clientGone = false;
+    let mediaStored = false;
+    let mediaKeptOpen = false;
     const cancel = () => {
       canceledByUser = true;
       controller.abort(new VodError('RequestCanceled', 'The upload was canceled by cancelUpload.'));
     };
-    // The request's own reason (a timeout) when it has one; otherwise the client went away.
-    const onClientGone = () => controller.abort(cancellationError(request.signal));
-    request.signal.addEventListener('abort', onClientGone, { once: true });
-    if (request.signal.aborted) onClientGone();
+    // With resuming on, only the client's streams end: parts in flight finish and are kept. The
+    // request's own reason (a timeout) when it has one; otherwise the client went away.
+    const onClientGone = () => {
+      clientGone = true;
+      if (resumeEnabled) controllers.sources.abort(cancellationError(clientSignal));
+      else controller.abort(cancellationError(clientSignal));
+    };
+    const resumable = () =>
+      pauseOrFail({
+        resumeTtlMs: this.deps.resumeTtlMs,
+        resumable: clientGone && !canceledByUser && isResumable({ status: tracker.status, mediaType: initial.mediaType, mediaStored }),
+      }).status === 'PAUSED';
+    // Parts are recorded off the pipeline's path; a pause waits for them.
+    let partWrites: Promise<void> = Promise.resolve();
+    clientSignal.addEventListener('abort', onClientGone, { once: true });
+    if (clientSignal.aborted) onClientGone();
     const stopListeningForCancel = this.listenForCancel(topic, cancel);
     this.#running.set(topic, cancel);
     this.deps.metrics.uploadStarted();
     tracker.publish();
     try {
-      const result = await uploadMedia(
-        {
-          fields: upload.fields,
-          media: upload.media,
-          cover: upload.cover,
-          segments: upload.segments,
-          mediaSizeHint: request.mediaSize,
-        },
-        this.deps.pipeline,
-        {
-          signal: controller.signal,
-          hooks: {
-            onApplied: (applied) => tracker.applied(applied),
-            onObjectStarting: (file) => this.deps.writer.recordObjectStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
-            onProgress: (progress: UploadProgress) => tracker.progress(progress),
-            onPartRetry: () => this.deps.metrics.partRetried(),
-            onMultipartCreated: (file) =>
-              this.deps.writer.recordMultipartStarted(key, {
-                role: file.role,
-                path: file.path,
-                storageKey: file.key,
-                multipartUploadId: file.uploadId,
-              }),
-            onMultipartFinished: (file, outcome) =>
-              outcome === 'abort-failed' ? undefined : this.deps.writer.recordMultipartClosed(key, file),
-            onCommitted: (commit) => tracker.committed(commit),
-            onFileStored: (file) =>
-              this.deps.writer.recordFileStored(key, {
-                role: file.role,
-                path: file.path,
-                storageKey: file.key,
-                bytes: file.bytes,
-                sha256: file.sha256,
-              }),
+      const result = await pipelineRun({
+        signal: controller.signal,
+        hooks: {
+          onApplied: (applied) => tracker.applied(applied),
+          onObjectStarting: (file) => this.deps.writer.recordObjectStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
+          onCommitted: (commit) => tracker.committed(commit),
+          onProgress: (progress: UploadProgress) => tracker.progress(progress),
+          onPartRetry: () => this.deps.metrics.partRetried(),
+          onMultipartCreated: (file) =>
+            this.deps.writer.recordMultipartStarted(key, {
+              role: file.role,
+              path: file.path,
+              storageKey: file.key,
+              multipartUploadId: file.uploadId,
+            }),
+          onMultipartFinished: (file, outcome) => {
+            if (outcome === 'kept') mediaKeptOpen = true;
+            return outcome === 'abort-failed' || outcome === 'kept' ? undefined : this.deps.writer.recordMultipartClosed(key, file);
           },
+          onFileStored: (file) => {
+            if (file.role === 'MEDIA') mediaStored = true;
+            return this.deps.writer.recordFileStored(key, {
+              role: file.role,
+              path: file.path,
+              storageKey: file.key,
+              bytes: file.bytes,
+              sha256: file.sha256,
+            });
+          },
+          onMediaPartStored: resumeEnabled
+            ? (part) => {
+                partWrites = partWrites
+                  .then(() => this.deps.writer.recordPart(key, part))
+                  .catch((error: unknown) => this.deps.logger.warn({ err: error, uploadId: key.id }, 'could not record a part'));
+              }
+            : undefined,
+          keepMediaOpenOnFailure: resumeEnabled ? resumable : undefined,
         },
-      );
+      });
       return await this.succeed(key, tracker, result);
     } catch (error) {
+      const failure = toVodError(error);
+      if (control.interruption === undefined && resumable()) {
+        await partWrites;
+        const paused = await this.pause(key, tracker, failure);
+        if (paused) throw failure.withUploadId(key.id);
+      }
+      if (mediaKeptOpen) await this.abortKept(key);
       const status = control.interruption?.status ?? (canceledByUser ? 'CANCELED' : 'FAILED');
-      throw await this.fail(key, tracker, toVodError(error), { status, discardStorage: control.interruption?.discardStorage ?? true });
+      throw await this.fail(key, tracker, failure, { status, discardStorage: control.interruption?.discardStorage ?? true });
     } finally {
-      request.signal.removeEventListener('abort', onClientGone);
+      clientSignal.removeEventListener('abort', onClientGone);
       stopListeningForCancel();
       this.#running.delete(topic);
+    }
+  }
+
+  /** UPLOADING → PAUSED at the last part boundary stored; false when the upload had moved on. */
+  private async pause(key: UploadKey, tracker: UploadTracker, error: VodError): Promise<boolean> {
+    const decision = pauseOrFail({ resumeTtlMs: this.deps.resumeTtlMs, resumable: true });
+    if (decision.status !== 'PAUSED') return false;
+    try {
+      await tracker.settle();
+      const offset = await this.deps.writer.markPaused(key, {
+        resumableUntil: decision.resumableUntil,
+        error: { code: error.code, message: error.message },
+        counters: tracker.counters(),
+      });
+      if (offset === undefined) return false;
+      publishSnapshot(this.deps.pubsub, await this.mustFind(key));
+      this.deps.metrics.uploadEnded('PAUSED', error.code);
+      return true;
+    } catch (writeError) {
+      this.deps.logger.error({ err: writeError, uploadId: key.id }, 'could not pause an interrupted upload');
+      return false;
+    }
+  }
+
+  /** A multipart upload kept for a pause that did not happen: abort it like any failed one. */
+  private async abortKept(key: UploadKey): Promise<void> {
+    try {
+      const state = await this.deps.writer.resumeState(key);
+      if (state !== undefined) {
+        await abortKeptMultiparts({ ...key, storageBucket: state.storageBucket, bucketRegion: state.bucketRegion }, this.deps);
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error, uploadId: key.id }, 'could not abort a kept multipart upload');
     }
   }
 
@@ -367,6 +596,23 @@ function recordFields(request: UploadRequest, mediaSize: number | undefined, req
     mediaSizeHint: mediaSize ?? null,
     bytesTotal: mediaSize ?? requestFileBytes ?? null,
   };
+}
+
+interface UploadControllers {
+  /** Cancels the whole upload (cancelUpload, or the client gone when resuming is off). */
+  readonly upload: AbortController;
+  /**
+   * Ends only the reads of the request's file streams (see arrangeSources), so a read waiting for
+   * client bytes ends at once; aborted with `upload`, or alone when the client went away and the
+   * parts in flight should finish and be kept.
+   */
+  readonly sources: AbortController;
+}
+
+function uploadControllers(): UploadControllers {
+  const upload = new AbortController();
+  // Lives as long as the upload: no listener to remove.
+  return { upload, sources: childAbortController(upload.signal).controller };
 }
 
 /**

@@ -37,6 +37,10 @@ export class UploadTracker {
     this.#record = initial;
   }
 
+  get status(): UploadRecord['status'] {
+    return this.#record.status;
+  }
+
   counters(): ByteCounters {
     return {
       bytesReceived: this.#record.bytesReceived,
@@ -53,6 +57,8 @@ export class UploadTracker {
       storageBucket: applied.storageBucket,
       bucketRegion: applied.storageRegion,
       requestId: applied.requestId,
+      mediaStoragePath: applied.mediaStoragePath,
+      coverStoragePath: applied.coverStoragePath ?? null,
     });
     this.update({ status: 'UPLOADING', requestId: applied.requestId });
     this.publish();

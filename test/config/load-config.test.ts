@@ -56,6 +56,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads RESUME_TTL as a duration (a bare number is milliseconds), 24 h by default, 0 to turn resuming off', () => {
+    assert.equal(loadConfig({}).resume.ttlMs, 24 * 3_600_000);
+    assert.equal(loadConfig({ RESUME_TTL: '0' }).resume.ttlMs, 0);
+    assert.equal(loadConfig({ RESUME_TTL: '90s' }).resume.ttlMs, 90_000);
+    assert.equal(loadConfig({ RESUME_TTL: '90' }).resume.ttlMs, 90);
+    assert.equal(loadConfig({ RESUME_TTL: '30m' }).resume.ttlMs, 30 * 60_000);
+    assert.equal(loadConfig({ RESUME_TTL: '250ms' }).resume.ttlMs, 250);
+    assert.match(catchConfigError({ RESUME_TTL: '1d' }).message, /RESUME_TTL: must be a duration/);
+    assert.match(catchConfigError({ RESUME_TTL: '9999h' }).message, /RESUME_TTL/);
+  });
+
   it('needs the secret id and key together, and a token only with them', () => {
     const missingKey = catchConfigError({ TENCENTCLOUD_SECRET_ID: 'AKID' });
     assert.match(missingKey.message, /TENCENTCLOUD_SECRET_KEY/);

@@ -87,6 +87,10 @@ describe('Prisma schema and migrated database', () => {
       storageBucket: 'bucket-1250000000',
       bucketRegion: 'ap-chongqing',
       instanceId: 'instance-1',
+      mediaStoragePath: '/a/b/f.mp4',
+      coverStoragePath: '/a/b/c.png',
+      resumableOffset: 9_000_000_000n,
+      resumableUntil: when,
       createdAt: when,
       updatedAt: when,
       finishedAt: when,
@@ -151,6 +155,24 @@ describe('Prisma schema and migrated database', () => {
 
     assert.equal(await columnCount('instance_leases'), Object.keys(Prisma.InstanceLeaseScalarFieldEnum).length);
     assert.equal(await columnCount('storage_cleanup'), Object.keys(Prisma.StorageCleanupScalarFieldEnum).length);
+    const part = {
+      tenantId: tenant.id,
+      uploadId: upload.id,
+      partNumber: 10_000,
+      etag: '"etag"',
+      bytes: 5_000_000_000n,
+      endOffset: 9_000_000_000n,
+      crc64: '11051210869376104954',
+      createdAt: when,
+    };
+    assertCovers(Prisma.UploadPartScalarFieldEnum, part, 'UploadPart');
+    await prisma.uploadPart.create({ data: part });
+    assert.deepEqual(
+      await prisma.uploadPart.findFirst({ where: { uploadId: upload.id }, select: selectAll(Prisma.UploadPartScalarFieldEnum) }),
+      part,
+    );
+    assert.equal(await columnCount('upload_parts'), Object.keys(Prisma.UploadPartScalarFieldEnum).length);
+
     assert.equal(await columnCount('tenants'), Object.keys(Prisma.TenantScalarFieldEnum).length);
     assert.equal(await columnCount('api_keys'), Object.keys(Prisma.ApiKeyScalarFieldEnum).length);
     assert.equal(await columnCount('uploads'), Object.keys(Prisma.UploadScalarFieldEnum).length);

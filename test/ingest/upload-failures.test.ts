@@ -12,7 +12,10 @@ let key: string;
 let otherKey: string;
 
 before(async () => {
-  server = await startTestServer('failures', { env: { MAX_FILE_BYTES: String(MAX_FILE_BYTES), MAX_FILES: String(MAX_FILES) } });
+  // RESUME_TTL=0: a client that goes away fails its upload at once, as before resuming existed (see test/resume).
+  server = await startTestServer('failures', {
+    env: { MAX_FILE_BYTES: String(MAX_FILE_BYTES), MAX_FILES: String(MAX_FILES), RESUME_TTL: '0' },
+  });
   key = (await server.app.apiKeys.createKey('failures')).key;
   otherKey = (await server.app.apiKeys.createKey('someone-else')).key;
 });
@@ -140,7 +143,7 @@ describe('uploadMedia failures', () => {
     assert.equal(server.emulator.state.count('vod.CommitUpload'), commits);
   });
 
-  it('a client that disconnects mid-body leaves the record FAILED (RequestCanceled) and the multipart aborted', async () => {
+  it('with RESUME_TTL=0, a client that disconnects mid-body leaves the record FAILED (RequestCanceled) and the multipart aborted', async () => {
     const id = randomUUID();
     const commits = server.emulator.state.count('vod.CommitUpload');
     const { request, answer } = uploadOne(slowBytes(randomBytes(MAX_FILE_BYTES - 1), 128 * 1024, 40), { id });

@@ -58,6 +58,8 @@ function serverEnv(): NodeJS.ProcessEnv {
     PART_BYTES: String(MiB),
     DEFAULT_CONCURRENCY: '2',
     LOG_LEVEL: 'warn',
+    // Resuming off: the restart fails what it finds (test/resume covers the restart that pauses).
+    RESUME_TTL: '0',
   };
 }
 

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import './media-upload.ts';
 import './upload-media.ts';
 import './upload-progress.ts';
+import './resume-upload.ts';
 
 /** The executable schema. Importing this module has no side effects beyond building types. */
 export const schema: GraphQLSchema = builder.toSchema();

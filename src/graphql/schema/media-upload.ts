@@ -72,6 +72,18 @@ export const MediaUploadRef = builder.objectRef<UploadRecord>('MediaUpload').imp
     createdAt: t.field({ type: 'DateTime', resolve: (upload) => upload.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (upload) => upload.updatedAt }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (upload) => upload.finishedAt }),
+    resumableOffset: t.field({
+      type: 'Long',
+      nullable: true,
+      description: 'PAUSED: media bytes durably stored (a part boundary); resumeUpload sends the media from here.',
+      resolve: (upload) => upload.resumableOffset,
+    }),
+    resumableUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'PAUSED: after this the upload is swept and FAILED (ResumeExpired).',
+      resolve: (upload) => upload.resumableUntil,
+    }),
   }),
 });
 

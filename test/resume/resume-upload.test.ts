@@ -1,0 +1,219 @@
+// Resumable uploads: a client cut off mid-media leaves the upload PAUSED at a part boundary; any
+// instance continues it with resumeUpload, and the stored media is byte-identical to the source.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
+import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+import { sendMultipart, UPLOAD_MUTATION } from '../support/multipart.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { crc64, sendResume, sha256, startCuttingProxy, UPLOAD_QUERY } from './helpers.ts';
+
+const MiB = 1024 * 1024;
+const SIZE = 8 * MiB;
+
+let emulator: RunningEmulator;
+let emulatorDir: string;
+let database: TestDatabase;
+let serverA: TestServer;
+let serverB: TestServer;
+let keyA: string;
+let keyB: string;
+let tenantA: string;
+
+interface PausedUpload {
+  readonly id: string;
+  readonly source: Buffer;
+  readonly offset: number;
+  readonly resumableUntil: string;
+}
+
+async function record(server: TestServer, key: string, id: string) {
+  const answer = await server.graphql(UPLOAD_QUERY, { key, variables: { id } });
+  return answer.body.data?.['upload'] as
+    | { status: string; resumableOffset: number | null; resumableUntil: string | null; error: { code: string } | null; bytesUploaded: number }
+    | undefined;
+}
+
+/** Uploads through a proxy that cuts the connection at 40 % of the media; waits for PAUSED (or `until`). */
+async function uploadCutAt40(server: TestServer, options: { cover?: Buffer; until?: string } = {}): Promise<PausedUpload & { status: string }> {
+  const id = randomUUID();
+  const source = payload(SIZE);
+  const proxy = await startCuttingProxy(server.url, Math.floor(SIZE * 0.4));
+  try {
+    const files = [{ field: '0', filename: 'cut.mp4', content: source }];
+    const map: Record<string, string[]> = { 0: ['variables.input.media'] };
+    if (options.cover !== undefined) {
+      files.push({ field: '1', filename: 'cover.jpg', content: options.cover });
+      map[1] = ['variables.input.cover'];
+    }
+    const { answer } = sendMultipart({
+      url: proxy.url,
+      key: keyA,
+      query: UPLOAD_MUTATION,
+      variables: { input: { id, media: null, ...(options.cover === undefined ? {} : { cover: null, coverType: 'jpg' }) } },
+      map,
+      files,
+    });
+    await assert.rejects(answer, 'the cut client gets no answer');
+    await proxy.cut;
+    const wanted = options.until ?? 'PAUSED';
+    const paused = await waitFor(`the upload to become ${wanted}`, async () => {
+      const current = await record(server, keyA, id);
+      return current?.status === wanted ? current : undefined;
+    });
+    return {
+      id,
+      source,
+      status: paused.status,
+      offset: paused.resumableOffset ?? -1,
+      resumableUntil: paused.resumableUntil ?? '',
+    };
+  } finally {
+    await proxy.close();
+  }
+}
+
+async function openMultipartsOf(id: string): Promise<number> {
+  const file = await database.db.prisma.storedFile.findFirst({ where: { tenantId: tenantA, uploadId: id, role: 'MEDIA' } });
+  const row = await database.db.prisma.upload.findUnique({ where: { tenantId_id: { tenantId: tenantA, id } } });
+  if (file?.storageKey == null || row?.storageBucket == null) return 0;
+  return emulator.state.multipartUploads(row.storageBucket, file.storageKey).length;
+}
+
+before(async () => {
+  emulatorDir = await mkdtemp(path.join(os.tmpdir(), 'resume-emu-'));
+  emulator = await startEmulator({ port: 0, dataDir: emulatorDir });
+  database = await openTestDatabase('resume');
+  const env = { RESUME_TTL: '1h', DEFAULT_CONCURRENCY: '2' };
+  serverA = await startTestServer('resume-a', { emulator, database, env, instanceId: 'resume-a' });
+  serverB = await startTestServer('resume-b', { emulator, database, env, instanceId: 'resume-b' });
+  const a = await serverA.app.apiKeys.createKey('resume-tenant-a', 'resume test');
+  keyA = a.key;
+  tenantA = a.tenantId;
+  keyB = (await serverA.app.apiKeys.createKey('resume-tenant-b', 'resume test')).key;
+});
+
+after(async () => {
+  await serverA?.dispose();
+  await serverB?.dispose();
+  await database?.dispose();
+  await emulator?.close();
+  if (emulatorDir !== undefined) await rm(emulatorDir, { recursive: true, force: true });
+});
+
+describe('resumeUpload', () => {
+  it('pauses an upload cut at 40 % and completes it on another instance, byte-identical', async () => {
+    const cover = payload(64 * 1024);
+    const paused = await uploadCutAt40(serverA, { cover });
+    assert.ok(paused.offset > 0, `some parts were kept (offset ${paused.offset})`);
+    assert.equal(paused.offset % MiB, 0, 'the offset is a part boundary');
+    assert.ok(paused.offset <= SIZE * 0.4, 'nothing past what the client sent');
+    assert.ok(Date.parse(paused.resumableUntil) > Date.now() + 30 * 60_000, 'kept for RESUME_TTL');
+    assert.equal(await openMultipartsOf(paused.id), 1, 'the multipart upload stays open');
+
+    const { answer } = sendResume({
+      url: serverB.url,
+      key: keyA,
+      id: paused.id,
+      offset: paused.offset,
+      rest: paused.source.subarray(paused.offset),
+      cover,
+    });
+    const resumed = await answer;
+    assert.equal(resumed.body.errors, undefined, JSON.stringify(resumed.body.errors));
+    const upload = resumed.body.data?.['resumeUpload'] as {
+      status: string;
+      bytesUploaded: number;
+      mediaUrl: string;
+      coverUrl: string;
+      resumableOffset: number | null;
+      files: Array<{ role: string; bytes: number; sha256: string }>;
+    };
+    assert.equal(upload.status, 'SUCCEEDED');
+    assert.equal(upload.resumableOffset, null);
+    assert.equal(upload.bytesUploaded, SIZE + cover.length);
+    const media = upload.files.find((file) => file.role === 'MEDIA');
+    assert.deepEqual({ bytes: media?.bytes, sha256: media?.sha256 }, { bytes: SIZE, sha256: sha256(paused.source) });
+    assert.equal(upload.files.find((file) => file.role === 'COVER')?.sha256, sha256(cover));
+
+    // What storage holds is the source: its CRC-64 and its bytes as served.
+    const row = await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: { tenantId: tenantA, id: paused.id } } });
+    const file = await database.db.prisma.storedFile.findFirstOrThrow({ where: { tenantId: tenantA, uploadId: paused.id, role: 'MEDIA' } });
+    assert.equal(emulator.state.object(row.storageBucket!, file.storageKey!)?.crc64, crc64(paused.source));
+    const served = Buffer.from(await (await fetch(upload.mediaUrl)).arrayBuffer());
+    assert.equal(sha256(served), sha256(paused.source));
+    assert.equal(await openMultipartsOf(paused.id), 0, 'no multipart upload left open');
+    assert.equal(row.instanceId, 'resume-b', 'the other instance finished it');
+  });
+
+  it('refuses a wrong offset with the right one, and another tenant or an unknown id as not found', async () => {
+    const paused = await uploadCutAt40(serverA);
+    const wrong = await sendResume({ url: serverB.url, key: keyA, id: paused.id, offset: paused.offset + 1, rest: Buffer.alloc(16) }).answer;
+    assert.equal(wrong.body.errors?.[0]?.extensions?.['code'], 'ResumeOffsetMismatch');
+    assert.equal(wrong.body.errors?.[0]?.extensions?.['resumableOffset'], paused.offset);
+    assert.equal((await record(serverA, keyA, paused.id))?.status, 'PAUSED', 'a refused resume changes nothing');
+
+    const otherTenant = await sendResume({ url: serverB.url, key: keyB, id: paused.id, offset: paused.offset, rest: Buffer.alloc(16) }).answer;
+    const unknown = await sendResume({ url: serverB.url, key: keyB, id: randomUUID(), offset: 0, rest: Buffer.alloc(16) }).answer;
+    assert.equal(otherTenant.body.errors?.[0]?.extensions?.['code'], 'ResourceNotFound');
+    assert.equal(unknown.body.errors?.[0]?.extensions?.['code'], 'ResourceNotFound');
+    assert.equal(otherTenant.body.errors?.[0]?.message.replace(paused.id, 'ID'), unknown.body.errors?.[0]?.message.replace(/[0-9a-f-]{36}/, 'ID'));
+
+    // cancelUpload of a PAUSED upload aborts its multipart upload.
+    const aborts = emulator.state.count('cos.abortMultipart');
+    const canceled = await serverB.graphql('mutation($id: ID!) { cancelUpload(id: $id) { status error { code } } }', {
+      key: keyA,
+      variables: { id: paused.id },
+    });
+    assert.deepEqual(canceled.body.data?.['cancelUpload'], { status: 'CANCELED', error: { code: 'RequestCanceled' } });
+    assert.equal(emulator.state.count('cos.abortMultipart'), aborts + 1);
+    assert.equal(await openMultipartsOf(paused.id), 0);
+  });
+
+  it('lets one of two simultaneous resumes win, and refuses a running or finished upload', async () => {
+    const paused = await uploadCutAt40(serverA);
+    const rest = paused.source.subarray(paused.offset);
+    const bodies = [0, 1].map(() => heldBytes(rest, { chunk: 64 * 1024, delayMs: 0, holdAfter: MiB }));
+    const answers = [serverA, serverB].map((server, i) =>
+      sendResume({ url: server.url, key: keyA, id: paused.id, offset: paused.offset, rest: bodies[i]!.content }).answer,
+    );
+    // The loser answers at once; the winner waits for the held bytes.
+    const loser = await Promise.race(answers.map((answer, index) => answer.then(() => index)));
+    const lost = await answers[loser]!;
+    assert.equal(lost.body.errors?.[0]?.extensions?.['code'], 'UploadNotPaused');
+    assert.equal((await record(serverA, keyA, paused.id))?.status, 'UPLOADING');
+    bodies[1 - loser]!.release();
+    bodies[loser]!.release();
+    const won = await answers[1 - loser]!;
+    assert.equal(won.body.errors, undefined, JSON.stringify(won.body.errors));
+    const upload = won.body.data?.['resumeUpload'] as { status: string; files: Array<{ sha256: string }> };
+    assert.equal(upload.status, 'SUCCEEDED');
+    assert.equal(upload.files[0]?.sha256, sha256(paused.source));
+
+    const again = await sendResume({ url: serverB.url, key: keyA, id: paused.id, offset: paused.offset, rest }).answer;
+    assert.equal(again.body.errors?.[0]?.extensions?.['code'], 'UploadNotPaused');
+  });
+
+  it('fails an upload not resumed within RESUME_TTL and aborts its multipart upload', async () => {
+    const serverC = await startTestServer('resume-c', { emulator, database, env: { RESUME_TTL: '1s', DEFAULT_CONCURRENCY: '2' }, instanceId: 'resume-c' });
+    try {
+      const aborts = emulator.state.count('cos.abortMultipart');
+      const expired = await uploadCutAt40(serverC, { until: 'FAILED' });
+      const current = await record(serverC, keyA, expired.id);
+      assert.equal(current?.error?.code, 'ResumeExpired');
+      assert.equal(current?.resumableOffset, null);
+      assert.equal(await openMultipartsOf(expired.id), 0, 'the emulator shows no open multipart upload');
+      assert.equal(emulator.state.count('cos.abortMultipart'), aborts + 1);
+      const late = await sendResume({ url: serverB.url, key: keyA, id: expired.id, offset: 0, rest: Buffer.alloc(16) }).answer;
+      assert.equal(late.body.errors?.[0]?.extensions?.['code'], 'ResumeExpired');
+      assert.equal(await serverC.app.uploads.sweepExpiredPauses(), 0, 'nothing is swept twice');
+    } finally {
+      await serverC.dispose();
+    }
+  });
+});
