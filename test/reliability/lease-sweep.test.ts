@@ -16,7 +16,8 @@ import { killProcess, openProcessFixture, waitForStoredParts, type ProcessFixtur
 
 const MiB = 1024 * 1024;
 // Small, so the test waits seconds; the sweep is gated on the record's status, never on a clock.
-const LEASE = { LEASE_TTL: '2s', LEASE_HEARTBEAT: '400ms' };
+// RESUME_TTL 0: the swept upload fails (with resuming on it would be PAUSED, see test/resume).
+const LEASE = { LEASE_TTL: '2s', LEASE_HEARTBEAT: '400ms', RESUME_TTL: '0' };
 
 let fixture: ProcessFixture;
 before(async () => {
