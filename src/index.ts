@@ -11,3 +11,20 @@ export { VodUploadRequest, type VodUploadResponse } from './client/vod-upload-re
 export { VodError, isVodError } from './errors/vod-error.ts';
 export { ERROR_CODES, type ErrorCode } from './errors/error-codes.ts';
 export type { UploadProgress, FileProgress, UploadPhase, FileRole } from './pipeline/progress.ts';
+
+/**
+ * The client of a running vod-ingest service (what the `vod-upload` CLI is built on):
+ *
+ *   const client = new IngestClient({ url: 'http://localhost:4000/graphql', key });
+ *   const record = await client.upload(await openLocalFile('Wildlife.mp4'), { procedure: 'my-flow' });
+ */
+export {
+  IngestClient,
+  type IngestClientOptions,
+  type UploadOptions,
+  type UploadCallOptions as IngestUploadCallOptions,
+  type UploadEvent,
+} from './client/ingest-client.ts';
+export { IngestError, isIngestError, CLIENT_ERROR_CODES } from './client/ingest-error.ts';
+export type { MediaUpload, UploadSnapshot, UploadStatus, NamedBlob, SegmentFile, UploadFields, StoredFile } from './client/ingest-types.ts';
+export { openLocalFile, manifestSegments, isManifestPath, LocalFileError } from './client/local-files.ts';

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+let key: string;
+let dir: string;
+
+before(async () => {
+  server = await startTestServer('vod_upload_cli_tty');
+  key = (await server.app.apiKeys.createKey('cli-tty')).key;
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vod-upload-tty-'));
+});
+after(async () => {
+  await server.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs a shell command under a pseudo-terminal (util-linux `script`), returning everything it wrote. */
+function underPty(command: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('vod-upload on a terminal', () => {
+  it('draws a progress bar with the share sent, bytes, rate and ETA, then prints the result', async () => {
+    await writeFile(path.join(dir, 'tty.mp4'), randomBytes(4 * 1024 * 1024));
+    // Slow storage keeps the upload running long enough for the bar to be redrawn with a rate.
+    server.emulator.faults.set({ delayMs: 150 });
+    try {
+      const command = `${JSON.stringify(process.execPath)} --import tsx src/cli/vod-upload.ts ${JSON.stringify(path.join(dir, 'tty.mp4'))} --concurrency 1`;
+      const { code, output } = await underPty(command, { VOD_INGEST_URL: server.url, VOD_INGEST_KEY: key });
+      assert.equal(code, 0, output);
+      assert.match(output, /[█░]{10,} \d{1,3}% \| sent [\d.]+ (B|KiB|MiB) \| stored [\d.]+ (B|KiB|MiB) \| [\d.]+ (B|KiB|MiB)\/s \| ETA /, output);
+      assert.match(output, /100% \| sent 4\.0 MiB/, 'the bar ends full');
+      assert.match(output, /[1-9][\d.]* (KiB|MiB)\/s/, 'a non-zero rate');
+      assert.match(output, /FileId: \S+/);
+      assert.match(output, /MediaUrl: http\S+tty\.mp4/);
+    } finally {
+      server.emulator.faults.clear();
+    }
+  });
+});
