@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Crc64 } from '../emulator/crc64.ts';
+import { Crc64 } from '../checksums/crc64.ts';
 
 /**
  * The checksums of one file, fed once per part in file order: SHA-256 (reported to the caller) and
