@@ -189,14 +189,18 @@ export interface HttpBenchOptions {
   readonly progressBytes: number;
 }
 
-/** Idle RSS once the freshly started server has settled (a few samples, the lowest). */
+/**
+ * Idle RSS once the server has settled: after 7 s without work (the idle collection runs within 6 s
+ * of the last upload), the median of five samples over one second.
+ */
 async function settledRss(pid: number): Promise<number> {
-  let lowest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 10; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    lowest = Math.min(lowest, currentRss(pid));
+  await new Promise((resolve) => setTimeout(resolve, 7_000));
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(currentRss(pid));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return lowest;
+  return samples.sort((a, b) => a - b)[2]!;
 }
 
 export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBenchResults> {
