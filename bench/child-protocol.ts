@@ -1,6 +1,6 @@
 /** What the bench parent passes to a measuring child (as JSON in BENCH_JOB) and gets back on stdout. */
 export interface BenchJob {
-  readonly kind: 'pipeline' | 'cos-sdk' | 'raw-put' | 'vod-sdk';
+  readonly kind: 'pipeline' | 'cos-sdk' | 'raw-put';
   readonly bytes: number;
   readonly partBytes: number;
   readonly concurrency: number;
@@ -9,8 +9,6 @@ export interface BenchJob {
   readonly secretId: string;
   readonly secretKey: string;
   readonly region: string;
-  /** vod-sdk: the local file to upload (`bytes` long). */
-  readonly filePath?: string;
 }
 
 export interface BenchResult {

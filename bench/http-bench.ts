@@ -8,6 +8,8 @@ import { hashUrl, uploadOverHttp, type HttpUploadResult } from './http-client.ts
 import { cpuSeconds, currentRss, mib, RssWatch, startService, type RunningService } from './service.ts';
 
 const MiB = 1024 * 1024;
+const IDLE_AFTER_UPLOADS = 10;
+const IDLE_FILLER_BYTES = 64 * MiB;
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export interface HttpSingleResult {
@@ -47,8 +49,16 @@ export interface ProgressResult {
   readonly uploadStatus: string | undefined;
 }
 
+/** Resident memory of the idle server before its first upload and after its tenth. */
+export interface IdleGrowthResult {
+  readonly beforeFirstBytes: number;
+  readonly afterTenthBytes: number;
+  readonly uploads: number;
+}
+
 export interface HttpBenchResults {
   readonly singles: HttpSingleResult[];
+  readonly idle?: IdleGrowthResult;
   readonly concurrent?: ConcurrentResult;
   readonly progress?: ProgressResult;
 }
@@ -179,9 +189,24 @@ export interface HttpBenchOptions {
   readonly progressBytes: number;
 }
 
+/**
+ * Idle RSS once the server has settled: after 7 s without work (the idle collection runs within 6 s
+ * of the last upload), the median of five samples over one second.
+ */
+async function settledRss(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 7_000));
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(currentRss(pid));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return samples.sort((a, b) => a - b)[2]!;
+}
+
 export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBenchResults> {
   const service = await startService({ partBytes: options.partBytes, concurrency: options.concurrency });
   try {
+    const beforeFirstBytes = await settledRss(service.serverPid);
     const singles: HttpSingleResult[] = [];
     for (const bytes of options.sizes) {
       const result = await single(service, bytes);
@@ -193,6 +218,13 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
           `    CPU s/GiB: server ${result.cpuPerGiB.server.toFixed(1)}, emulator ${result.cpuPerGiB.emulator.toFixed(1)}, client ${result.cpuPerGiB.client.toFixed(1)}`,
       );
     }
+    // Ten uploads in all (the singles count), then the idle server again.
+    for (let i = singles.length; i < IDLE_AFTER_UPLOADS; i++) {
+      const result = await uploadOverHttp({ url: service.url, key: service.key, bytes: IDLE_FILLER_BYTES });
+      if (result.record?.status !== 'SUCCEEDED') log(`    problem: filler upload ${i + 1} ended ${result.record?.status ?? result.status}`);
+    }
+    const idle = { beforeFirstBytes, afterTenthBytes: await settledRss(service.serverPid), uploads: Math.max(IDLE_AFTER_UPLOADS, singles.length) };
+    log(`(d) idle RSS before the first upload ${mib(idle.beforeFirstBytes)}, after the ${idle.uploads}th ${mib(idle.afterTenthBytes)}`);
     const many = await concurrent(service, options.concurrentUploads, options.concurrentBytes);
     log(
       `(e) ${many.uploads} × ${mib(many.bytesEach)} concurrently   ${many.aggregateMibPerSecond.toFixed(0)} MiB/s aggregate, ` +
@@ -205,7 +237,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
       `(f) progress over SSE, ${mib(events.bytes)}   ${events.events} events in ${events.seconds.toFixed(1)} s = ${events.eventsPerSecond.toFixed(2)}/s, ` +
         `max gap ${events.maxGapMs.toFixed(0)} ms, last ${events.lastStatus ?? 'none'} (upload ${events.uploadStatus})`,
     );
-    return { singles, concurrent: many, progress: events };
+    return { singles, idle, concurrent: many, progress: events };
   } finally {
     await service.close();
   }

@@ -3,7 +3,6 @@
  * prints one `BENCH_RESULT {json}` line.
  */
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import COS from 'cos-nodejs-sdk-v5';
 import { BufferGauge } from '../src/pipeline/buffer-gauge.ts';
@@ -12,7 +11,6 @@ import { createCosObjectStore } from '../src/storage/cos-object-store.ts';
 import { createTencentVodApi } from '../src/vod/tencent-vod-api.ts';
 import { RESULT_PREFIX, type BenchJob, type BenchResult } from './child-protocol.ts';
 import { generatedParts, generatedStream } from './generator.ts';
-import { pointVodSdkAt } from './vod-sdk-preload.ts';
 
 const job = JSON.parse(process.env['BENCH_JOB'] ?? '{}') as BenchJob;
 
@@ -86,35 +84,7 @@ async function runRawPut(): Promise<Partial<BenchResult>> {
   return {};
 }
 
-interface VodUploadRequestLike {
-  MediaFilePath?: string;
-  MediaType?: string;
-}
-interface VodSdk {
-  VodUploadClient: new (secretId: string, secretKey: string) => {
-    upload(region: string, request: VodUploadRequestLike, callback: (error: unknown, data: { FileId?: string }) => void): void;
-  };
-  VodUploadRequest: new () => VodUploadRequestLike;
-}
-
-/** Tencent's vod-node-sdk uploading the local file, pointed at the emulator by bench/vod-sdk-preload.ts. */
-async function runVodSdk(): Promise<Partial<BenchResult>> {
-  if (job.filePath === undefined) throw new Error('vod-sdk needs filePath');
-  pointVodSdkAt(new URL(job.endpoint).host);
-  const require = createRequire(import.meta.url);
-  const sdk = require('vod-node-sdk') as VodSdk;
-  const client = new sdk.VodUploadClient(job.secretId, job.secretKey);
-  const upload = new sdk.VodUploadRequest();
-  upload.MediaFilePath = job.filePath;
-  upload.MediaType = 'mp4';
-  const answer = await new Promise<{ FileId?: string }>((resolve, reject) =>
-    client.upload(job.region, upload, (error, data) => (error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(data))),
-  );
-  if (answer.FileId === undefined) throw new Error(`vod-node-sdk: no FileId in ${JSON.stringify(answer)}`);
-  return {};
-}
-
-const runners = { pipeline: runPipeline, 'cos-sdk': runCosSdk, 'raw-put': runRawPut, 'vod-sdk': runVodSdk } as const;
+const runners = { pipeline: runPipeline, 'cos-sdk': runCosSdk, 'raw-put': runRawPut } as const;
 
 const started = performance.now();
 const extra = await runners[job.kind]();

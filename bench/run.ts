@@ -1,35 +1,33 @@
 /**
- * npm run bench: measures, in one run, against a fresh local emulator each time
- *   (a) the upload pipeline (uploadMedia) at the first size,
- *   (b) the same bytes straight to the emulator with cos-nodejs-sdk-v5's multipart calls
- *       (multipartInit / multipartUpload with the same part size and window / multipartComplete),
- *   (c) one raw loopback HTTP PUT of the same bytes to a server that discards them,
- * and the pipeline's peak RSS at every size (each measurement runs in its own child process);
- * then over the real GraphQL API (server `src/main.ts` and a standalone emulator as their own
- * processes, Postgres schema bench_<random> dropped afterwards; see http-bench.ts)
- *   (d) uploadMedia over HTTP at every size: MiB/s and the server's peak RSS,
- *   (e) many concurrent uploads (32 × 64 MiB): all SUCCEEDED, sha256 verified, aggregate MiB/s,
- *   (f) progress events per second over SSE for one upload with a client-chosen id,
- * and (g) Tencent's vod-node-sdk uploading the same bytes from a local file to the emulator.
+ * npm run bench: measures, in one run,
+ *   in-process, against a fresh local emulator each time (each measurement in its own child process):
+ *   (a) the upload pipeline at the first size, (b) the same bytes straight to the emulator with
+ *   cos-nodejs-sdk-v5's multipart calls at the same part size and window, (c) one raw loopback PUT;
+ *   the comparison users face (compare.ts): the same client streaming the same file to
+ *   (A) uploadMedia, (B1) express + multer → vod-node-sdk, (B2) express + multer → ApplyUpload +
+ *   cos-nodejs-sdk-v5 at our part size and concurrency; interleaved rounds, each upload read back;
+ *   over the real GraphQL API (http-bench.ts; server and emulator as their own processes, Postgres
+ *   schema bench_<random> dropped afterwards): (d) uploadMedia at every size (server peak RSS, CPU),
+ *   idle RSS before the first and after the tenth upload, (e) many concurrent uploads, verified,
+ *   (f) progress events per second over SSE.
  * Ends with a table against the DESIGN.md targets.
  *
- * BENCH_SIZES=1GiB,4GiB (default; the first is the throughput size), BENCH_QUICK=1 for 128MiB,256MiB
- * (and 32 × 8 MiB, 64 MiB for progress), BENCH_CONCURRENT=32x64MiB, BENCH_PROGRESS_SIZE=256MiB,
- * BENCH_SKIP_HTTP=1, BENCH_SKIP_VOD_SDK=1, PART_BYTES (default 8 MiB), DEFAULT_CONCURRENCY (default 4),
- * BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test). Writes only under bench/out/.
+ * BENCH_SIZES=1GiB,4GiB (default; the first is the comparison size), BENCH_ROUNDS=3, BENCH_QUICK=1 for
+ * 128MiB,256MiB (and 32 × 8 MiB, 64 MiB for progress, 1 round), BENCH_CONCURRENT=32x64MiB,
+ * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, PART_BYTES (default 8 MiB),
+ * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
+ * Writes only under bench/out/.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator/emulator.ts';
 import { RESULT_PREFIX, type BenchJob, type BenchResult } from './child-protocol.ts';
-import { generatedStream } from './generator.ts';
+import { runComparison, spread, type ComparisonResults } from './compare.ts';
 import { runHttpBench, type HttpBenchResults } from './http-bench.ts';
 
 const MiB = 1024 * 1024;
@@ -52,6 +50,7 @@ if (concurrentSpec === null) throw new Error('BENCH_CONCURRENT: write it as COUN
 const concurrentUploads = Number(concurrentSpec[1]);
 const concurrentBytes = parseSize(concurrentSpec[2]!);
 const progressBytes = parseSize(process.env['BENCH_PROGRESS_SIZE'] ?? (quick ? '64MiB' : '256MiB'));
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? (quick ? 1 : 3));
 
 function runChild(job: BenchJob): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
@@ -71,18 +70,12 @@ function runChild(job: BenchJob): Promise<BenchResult> {
 }
 
 /** Runs a job against a fresh emulator in a temporary directory, removed afterwards. */
-async function withEmulator(kind: 'pipeline' | 'cos-sdk' | 'vod-sdk', bytes: number): Promise<BenchResult> {
+async function withEmulator(kind: 'pipeline' | 'cos-sdk', bytes: number): Promise<BenchResult> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vod-bench-'));
   const emulator = await startEmulator({ port: 0, dataDir });
   try {
     const { vodEndpoint: endpoint, secretId, secretKey, region } = emulator;
-    let filePath: string | undefined;
-    if (kind === 'vod-sdk') {
-      // The same bytes as a local file (written before the clock starts), as the SDK wants.
-      filePath = path.join(dataDir, 'bench-media.mp4');
-      await pipeline(generatedStream(bytes, 1024 * 1024), createWriteStream(filePath));
-    }
-    return await runChild({ kind, bytes, partBytes, concurrency, endpoint, secretId, secretKey, region, ...(filePath ? { filePath } : {}) });
+    return await runChild({ kind, bytes, partBytes, concurrency, endpoint, secretId, secretKey, region });
   } finally {
     await emulator.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -128,70 +121,97 @@ log(`ratio (a)/(c) pipeline vs raw PUT: ${(mbps(pipelineAtThroughputSize) / mbps
 log(`ratio (b)/(c) COS SDK vs raw PUT:  ${(mbps(cosSdk) / mbps(raw)).toFixed(2)}`);
 log(`load: ${loadAverage()}`);
 
+let comparison: ComparisonResults | undefined;
+if (process.env['BENCH_SKIP_COMPARE'] !== '1') {
+  log(`comparison at ${mib(throughputBytes)}, ${rounds} interleaved round(s):`);
+  comparison = await runComparison({ bytes: throughputBytes, rounds, partBytes, concurrency, log });
+  log(`load: ${loadAverage()}`);
+}
+
 let http: HttpBenchResults | undefined;
 if (process.env['BENCH_SKIP_HTTP'] !== '1') {
   http = await runHttpBench({ sizes, partBytes, concurrency, concurrentUploads, concurrentBytes, progressBytes });
   log(`load: ${loadAverage()}`);
-}
-
-let vodSdk: BenchResult | undefined;
-let vodSdkProblem: string | undefined;
-if (process.env['BENCH_SKIP_VOD_SDK'] !== '1') {
-  try {
-    vodSdk = await withEmulator('vod-sdk', throughputBytes);
-    log(`(g) vod-node-sdk 1.1.0 from a file  ${mbps(vodSdk).toFixed(0)} MiB/s   (its defaults: 1 MiB parts, 3 in flight)`);
-  } catch (error) {
-    vodSdkProblem = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    log(`(g) vod-node-sdk: not measured: ${vodSdkProblem}`);
-  }
 }
 const loadAtEnd = loadAverage();
 
 // The table against DESIGN.md "Targets".
 type Row = [what: string, figure: string, target: string, verdict: string];
 const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'FAIL');
+const range = (values: readonly number[], digits = 2): string => {
+  const { median, min, max } = spread(values);
+  return `${median.toFixed(digits)} (${min.toFixed(digits)}..${max.toFixed(digits)})`;
+};
+const inProcessRatio = mbps(pipelineAtThroughputSize) / mbps(cosSdk);
 const rows: Row[] = [
   ['(c) raw loopback PUT (limit)', `${mbps(raw).toFixed(0)} MiB/s`, 'reported', '-'],
-  ['(b) cos-nodejs-sdk-v5 multipart → emulator', `${mbps(cosSdk).toFixed(0)} MiB/s`, 'baseline', '-'],
+  ['(b) cos-nodejs-sdk-v5 multipart → emulator, in-process', `${mbps(cosSdk).toFixed(0)} MiB/s`, 'baseline', '-'],
   [
-    `(a) pipeline in-process ${mib(throughputBytes)} / (b)`,
-    `${mbps(pipelineAtThroughputSize).toFixed(0)} MiB/s, ratio ${(mbps(pipelineAtThroughputSize) / mbps(cosSdk)).toFixed(2)}`,
-    '≥ 0.8',
-    verdict(mbps(pipelineAtThroughputSize) / mbps(cosSdk) >= 0.8),
+    `(a) pipeline in-process ${mib(throughputBytes)} vs (b)`,
+    `${mbps(pipelineAtThroughputSize).toFixed(0)} MiB/s, ratio ${inProcessRatio.toFixed(2)}`,
+    '≥ 0.9×',
+    verdict(inProcessRatio >= 0.9),
   ],
-  ...pipelineRuns.map((r): Row => [`(a) pipeline peak RSS at ${mib(r.bytes)} (child process)`, mib(r.peakRssBytes), '-', '-']),
 ];
-const first = http?.singles[0];
-if (http !== undefined && first !== undefined) {
-  const ratio = first.mibPerSecond / mbps(cosSdk);
-  rows.push([
-    `(d) uploadMedia over HTTP ${mib(first.bytes)} / (b)`,
-    `${first.mibPerSecond.toFixed(0)} MiB/s, ratio ${ratio.toFixed(2)}, vs raw ${(first.mibPerSecond / mbps(raw)).toFixed(2)}`,
-    '≥ 0.8',
-    verdict(first.verified && ratio >= 0.8),
-  ]);
-  for (const single of http.singles) {
+if (comparison !== undefined) {
+  const byName = new Map(comparison.contenders.map((c) => [c.name, c.runs]));
+  const a = byName.get('A uploadMedia') ?? [];
+  const gib = comparison.bytes / (1024 * MiB);
+  const allVerified = comparison.contenders.every((c) => c.runs.every((r) => r.verified));
+  for (const contender of comparison.contenders) {
+    const runs = contender.runs;
     rows.push([
-      `(d) server peak RSS, ${mib(single.bytes)} over HTTP`,
-      `${mib(single.serverPeakRssBytes)} (idle before ${mib(single.serverIdleRssBytes)}, ${single.mibPerSecond.toFixed(0)} MiB/s${single.verified ? '' : `, ${single.problem}`})`,
-      '≤ 256 MiB',
-      verdict(single.verified && single.serverPeakRssBytes <= 256 * MiB),
+      `${contender.name}, ${mib(comparison.bytes)}: time to FileId s`,
+      `${range(runs.map((r) => r.seconds))}; first stored ${range(runs.map((r) => r.firstStoredSeconds ?? Number.NaN))} s`,
+      'reported (median, min..max)',
+      runs.every((r) => r.verified) ? 'read back ok' : 'FAIL (read back)',
+    ]);
+    rows.push([
+      `${contender.name}: server peak RSS / CPU s per GiB / disk written`,
+      `${mib(spread(runs.map((r) => r.serverPeakRssBytes)).median)} / ${range(runs.map((r) => r.serverCpuSeconds / gib), 1)} / ${mib(spread(runs.map((r) => r.diskWriteBytes)).median)}; emulator CPU ${range(runs.map((r) => r.emulatorCpuSeconds / gib), 1)} s/GiB`,
+      'reported',
+      '-',
     ]);
   }
-  rows.push([
-    `(d) CPU per GiB at ${mib(first.bytes)}: server / emulator / client`,
-    `${first.cpuPerGiB.server.toFixed(1)} / ${first.cpuPerGiB.emulator.toFixed(1)} / ${first.cpuPerGiB.client.toFixed(1)} s`,
-    'reported (what limits)',
-    '-',
-  ]);
+  const ratioTo = (name: string): number[] => {
+    const other = byName.get(name as never) ?? [];
+    return a.map((run, i) => run.seconds / (other[i]?.seconds ?? Number.NaN));
+  };
+  const b1 = spread(ratioTo('B1 multer → vod-node-sdk'));
+  const b2 = spread(ratioTo('B2 multer → COS SDK'));
+  rows.push(['time to FileId, A vs B1 (multer → vod-node-sdk), per round', range(ratioTo('B1 multer → vod-node-sdk')), '≤ 0.33×', verdict(allVerified && b1.median <= 0.33)]);
+  rows.push(['time to FileId, A vs B2 (multer → COS SDK, same parts), per round', range(ratioTo('B2 multer → COS SDK')), '≤ 0.5×', verdict(allVerified && b2.median <= 0.5)]);
+  const cpu = spread(a.map((r) => r.serverCpuSeconds / gib));
+  rows.push(['server CPU per GiB through uploadMedia', `${range(a.map((r) => r.serverCpuSeconds / gib), 1)} s`, '≤ 3.5 s', verdict(cpu.median <= 3.5)]);
+}
+const first = http?.singles[0];
+if (http !== undefined && first !== undefined) {
+  for (const single of http.singles) {
+    rows.push([
+      `(d) server peak RSS, uploadMedia ${mib(single.bytes)}`,
+      `${mib(single.serverPeakRssBytes)} (${single.mibPerSecond.toFixed(0)} MiB/s, CPU ${single.cpuPerGiB.server.toFixed(1)} s/GiB${single.verified ? '' : `, ${single.problem}`})`,
+      '≤ 192 MiB',
+      verdict(single.verified && single.serverPeakRssBytes <= 192 * MiB),
+    ]);
+  }
   const peaks = http.singles.map((single) => single.serverPeakRssBytes);
   if (peaks.length > 1) {
-    const spread = Math.max(...peaks) - Math.min(...peaks);
+    const spreadBytes = Math.max(...peaks) - Math.min(...peaks);
     rows.push([
       '(d) server peak RSS flat across sizes',
-      `spread ${mib(spread)} (${(spread / Math.min(...peaks) * 100).toFixed(0)}%)`,
-      'same for all sizes (≤ 10% or 16 MiB)',
-      verdict(spread <= Math.max(16 * MiB, 0.1 * Math.min(...peaks))),
+      `spread ${mib(spreadBytes)} (${((spreadBytes / Math.min(...peaks)) * 100).toFixed(0)}%)`,
+      '≤ 10% or 16 MiB',
+      verdict(spreadBytes <= Math.max(16 * MiB, 0.1 * Math.min(...peaks))),
+    ]);
+  }
+  const idle = http.idle;
+  if (idle !== undefined) {
+    const growth = idle.afterTenthBytes - idle.beforeFirstBytes;
+    rows.push([
+      `(d) idle RSS after ${idle.uploads} uploads vs before the first`,
+      `${mib(idle.beforeFirstBytes)} → ${mib(idle.afterTenthBytes)} (${growth >= 0 ? '+' : ''}${mib(growth)})`,
+      '≤ +16 MiB',
+      verdict(growth <= 16 * MiB),
     ]);
   }
   const many = http.concurrent;
@@ -201,8 +221,8 @@ if (http !== undefined && first !== undefined) {
       `(e) ${many.uploads} × ${mib(many.bytesEach)} concurrent uploads`,
       `${many.succeeded}/${many.uploads} SUCCEEDED, ${many.shaMatches} sha256 ok, ${many.downloadsMatching}/${many.downloadsChecked} GETs ok; ` +
         `${many.aggregateMibPerSecond.toFixed(0)} MiB/s aggregate; server peak RSS ${mib(many.serverPeakRssBytes)}`,
-      'all SUCCEEDED, verified',
-      verdict(allGood),
+      'all verified, ≤ 400 MiB',
+      verdict(allGood && many.serverPeakRssBytes <= 400 * MiB),
     ]);
   }
   const events = http.progress;
@@ -215,15 +235,6 @@ if (http !== undefined && first !== undefined) {
     ]);
   }
 }
-if (vodSdk !== undefined) {
-  const reference = first?.mibPerSecond ?? mbps(pipelineAtThroughputSize);
-  rows.push([
-    `(g) vod-node-sdk 1.1.0, ${mib(vodSdk.bytes)} file; ${first === undefined ? '(a)' : '(d)'} / (g)`,
-    `${mbps(vodSdk).toFixed(0)} MiB/s, ratio ${(reference / mbps(vodSdk)).toFixed(2)}`,
-    '≥ 2',
-    verdict(reference / mbps(vodSdk) >= 2),
-  ]);
-} else if (vodSdkProblem !== undefined) rows.push(['(g) vod-node-sdk 1.1.0', `not measured: ${vodSdkProblem}`, '≥ 2', 'n/a']);
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
 const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -238,7 +249,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, http, vodSdk, vodSdkProblem, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, http, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 

@@ -1,7 +1,7 @@
 /** A pass-through stream that counts bytes and computes MD5 and CRC-64/XZ of what flows through. */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { Crc64 } from './crc64.ts';
+import { Crc64 } from '../checksums/crc64.ts';
 
 export class HashTap extends Transform {
   bytes = 0;

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { cosAuthorizationHeader } from './cos-sign.ts';
-import { Crc64 } from './crc64.ts';
+import { Crc64 } from '../checksums/crc64.ts';
 import { startEmulator } from './emulator.ts';
 
 const { values } = parseArgs({ options: { bytes: { type: 'string', default: String(1024 ** 3) }, chunk: { type: 'string', default: String(1024 * 1024) } } });

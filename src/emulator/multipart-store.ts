@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cosErrors } from './cos-errors.ts';
-import { Crc64, crc64Combine } from './crc64.ts';
+import { Crc64, crc64Combine } from '../checksums/crc64.ts';
 import { HashTap } from './hash-tap.ts';
 import { uploadId as newUploadId } from './ids.ts';
 import { JsonDir } from './json-dir.ts';

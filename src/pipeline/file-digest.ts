@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Crc64 } from '../emulator/crc64.ts';
+import { Crc64 } from '../checksums/crc64.ts';
 
 /** Where a resumed file continues: the bytes already stored and their CRC-64. */
 export interface DigestStart {

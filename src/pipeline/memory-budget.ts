@@ -1,3 +1,9 @@
+/** Hears when the first bytes of the budget are taken and when the last are given back. */
+export interface MemoryBudgetListener {
+  busy(): void;
+  quiet(): void;
+}
+
 /**
  * A process-wide allowance of bytes for part buffers, shared fairly by every file being uploaded.
  *
@@ -9,13 +15,18 @@
  * file gets its first buffers as soon as parts in flight elsewhere complete, not when whole uploads
  * end. One reservation larger than the whole allowance is granted when nothing else is reserved, so
  * a large part never waits forever.
+ * Listeners hear when the first bytes are taken and when the last are given back (the process's
+ * part memory is then garbage, see runtime/idle-collector.ts).
  */
 export class MemoryBudget {
   #used = 0;
   #sharers = 0;
   readonly #waiting: Array<{ bytes: number; grant: () => void }> = [];
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly listener?: MemoryBudgetListener,
+  ) {
     if (!Number.isFinite(capacity) || capacity <= 0) throw new RangeError('capacity must be a positive number of bytes');
   }
 
@@ -36,7 +47,7 @@ export class MemoryBudget {
   /** Takes `bytes` now if they fit (and nobody is waiting before us); false otherwise. */
   tryReserve(bytes: number): boolean {
     if (this.#waiting.length > 0 || !this.#fits(bytes)) return false;
-    this.#used += bytes;
+    this.#take(bytes);
     return true;
   }
 
@@ -66,9 +77,15 @@ export class MemoryBudget {
     this.#used = Math.max(0, this.#used - bytes);
     for (let next = this.#waiting[0]; next !== undefined && this.#fits(next.bytes); next = this.#waiting[0]) {
       this.#waiting.shift();
-      this.#used += next.bytes;
+      this.#take(next.bytes);
       next.grant();
     }
+    if (this.#used === 0 && bytes > 0) this.listener?.quiet();
+  }
+
+  #take(bytes: number): void {
+    if (this.#used === 0 && bytes > 0) this.listener?.busy();
+    this.#used += bytes;
   }
 
   /** A file that joined is done: its remaining bytes go back and it no longer shares. */

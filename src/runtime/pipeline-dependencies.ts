@@ -3,6 +3,7 @@ import { MemoryBudget } from '../pipeline/memory-budget.ts';
 import type { PipelineDependencies, PipelineSettings } from '../pipeline/upload-pipeline.ts';
 import { createCosObjectStore } from '../storage/cos-object-store.ts';
 import { createTencentVodApi } from '../vod/tencent-vod-api.ts';
+import { createIdleCollector } from './idle-collector.ts';
 import type { VodConnection } from './vod-backend.ts';
 
 /** Who calls VOD and where: the region is chosen per upload. */
@@ -22,11 +23,17 @@ export function createPipelineDependencies(access: VodAccess, settings: Pipeline
   };
 }
 
-/** The service's pipeline settings: part size and window from configuration, one memory budget per process. */
+/** After the last upload's part buffers are released: collect a second later, at most every five seconds. */
+const IDLE_COLLECTION = { delayMs: 1_000, minIntervalMs: 5_000 };
+
+/**
+ * The service's pipeline settings: part size and window from configuration, one memory budget per
+ * process, whose going quiet triggers a garbage collection (see idle-collector.ts).
+ */
 export function pipelineSettingsFrom(multipart: Config['multipart']): PipelineSettings {
   return {
     partBytes: multipart.partBytes,
     defaultConcurrency: multipart.defaultConcurrency,
-    memoryBudget: new MemoryBudget(multipart.maxBufferBytes),
+    memoryBudget: new MemoryBudget(multipart.maxBufferBytes, createIdleCollector(IDLE_COLLECTION)),
   };
 }

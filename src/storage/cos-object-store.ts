@@ -122,7 +122,7 @@ async function withBody<T>(
   send: (body: Readable) => Promise<T>,
 ): Promise<T> {
   return attempt(input, operation, () => {
-    const body = Readable.from([input.body], { objectMode: false });
+    const body = bodyOf(input.body);
     const { signal } = input;
     if (signal === undefined) return send(body);
     const destroy = (): void => {
@@ -130,6 +130,27 @@ async function withBody<T>(
     };
     signal.addEventListener('abort', destroy, { once: true });
     return send(body).finally(() => signal.removeEventListener('abort', destroy));
+  });
+}
+
+/**
+ * A stream of one buffer that lets go of it once read or destroyed. The COS SDK's keep-alive
+ * sockets keep the options of the request that opened them, body stream included, for as long as
+ * they live: a stream that still held its part buffer would keep 8 MiB alive per idle socket.
+ */
+function bodyOf(buffer: Buffer): Readable {
+  let pending: Buffer | undefined = buffer;
+  return new Readable({
+    read() {
+      const chunk = pending;
+      pending = undefined;
+      if (chunk !== undefined && chunk.length > 0) this.push(chunk);
+      this.push(null);
+    },
+    destroy(error, callback) {
+      pending = undefined;
+      callback(error);
+    },
   });
 }
 

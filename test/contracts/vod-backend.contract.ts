@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Crc64 } from '../../src/emulator/crc64.ts';
+import { Crc64 } from '../../src/checksums/crc64.ts';
 import { isVodError } from '../../src/errors/vod-error.ts';
 import type { PipelineDependencies } from '../../src/pipeline/upload-pipeline.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Crc64 } from '../../src/emulator/crc64.ts';
+import { Crc64 } from '../../src/checksums/crc64.ts';
 import { bytes, cosClient, cosPathStyleClient, sha256, startTestEmulator, vodClient, type TestEmulator } from './helpers.ts';
 
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { crc64 } from '../../src/emulator/crc64.ts';
+import { crc64 } from '../../src/checksums/crc64.ts';
 import { sendMultipart, type MultipartAnswer } from '../support/multipart.ts';
 
 /**
