@@ -86,6 +86,9 @@ describe('memory budget shared fairly', () => {
   });
 });
 
+/** The default MAX_FILE_BYTES: the largest size hint an upload may give. */
+const LARGEST_ALLOWED_FILE = 50 * 1024 * MiB;
+
 describe('a hostile slow upload with a huge size hint', () => {
   let server: TestServer;
   let hostileKey: string;
@@ -102,13 +105,14 @@ describe('a hostile slow upload with a huge size hint', () => {
 
   it("does not hold up another tenant's small upload: it SUCCEEDS while the slow one is still UPLOADING", async () => {
     const id = randomUUID();
-    // 20 KiB/s, claiming 4 TiB: before, its first two parts took 2 × 420 MiB of the 256 MiB budget.
+    // 20 KiB/s, claiming the largest size allowed (MAX_FILE_BYTES, 50 GiB; a 4 TiB claim is refused at
+    // once with LimitExceeded): before, a huge claim made its first two parts take most of the budget.
     const hostile = sendMediaUpload({
       url: server.url,
       key: hostileKey,
       filename: 'huge.mp4',
       content: slowBytes(randomBytes(4 * MiB), 2 * 1024, 100),
-      input: { id, mediaSize: FOUR_TIB },
+      input: { id, mediaSize: LARGEST_ALLOWED_FILE },
     });
     hostile.answer.catch(() => undefined);
     const statusOf = async () =>
@@ -116,6 +120,7 @@ describe('a hostile slow upload with a huge size hint', () => {
         'upload'
       ] as { status: string; bytesReceived: number } | null) ?? undefined;
     for (let record = await statusOf(); !(record?.status === 'UPLOADING' && record.bytesReceived > 0); record = await statusOf()) {
+      assert.ok(!['FAILED', 'CANCELED', 'SUCCEEDED'].includes(record?.status ?? ''), `the slow upload ended: ${record?.status}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const small = await sendMediaUpload({ url: server.url, key: otherKey, filename: 'small.mp4', content: randomBytes(64 * 1024) }).answer;

@@ -18,6 +18,8 @@ before(async () => {
       UPLOAD_IDLE_TIMEOUT_MS: String(UPLOAD_IDLE_TIMEOUT_MS),
       UPLOAD_IDLE_MIN_BYTES: '1024',
       MAX_UPLOADS_PER_TENANT: '1',
+      // Resuming off: a timed-out upload FAILS (with RESUME_TTL it would wait PAUSED for a resume).
+      RESUME_TTL: '0',
     },
   });
   key = (await server.app.apiKeys.createKey('uploader')).key;
