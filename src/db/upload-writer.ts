@@ -333,11 +333,18 @@ export class UploadWriter {
     error: { code: string; message: string },
     expiredBefore?: Date,
   ): Promise<boolean> {
-    const moved = await this.prisma.upload.updateMany({
-      where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', ...(expiredBefore === undefined ? {} : { resumableUntil: { lte: expiredBefore } }) },
-      data: { status, errorCode: error.code, errorMessage: error.message, resumableOffset: null, resumableUntil: null, finishedAt: new Date() },
+    return this.prisma.$transaction(async (tx) => {
+      const moved = await tx.upload.updateMany({
+        where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', ...(expiredBefore === undefined ? {} : { resumableUntil: { lte: expiredBefore } }) },
+        data: { status, errorCode: error.code, errorMessage: error.message, resumableOffset: null, resumableUntil: null, finishedAt: new Date() },
+      });
+      if (moved.count !== 1) return false;
+      // Its kept multipart upload (and a stored cover) go to the storage cleanup queue, as for any failure.
+      const upload = { tenantId: key.tenantId, id: key.id };
+      const where = await tx.upload.findUnique({ where: { tenantId_id: upload }, select: { storageBucket: true, bucketRegion: true } });
+      await enqueueStorageCleanup(tx, upload, { bucket: where?.storageBucket ?? null, bucketRegion: where?.bucketRegion ?? null });
+      return true;
     });
-    return moved.count === 1;
   }
 
   /** PAUSED uploads whose window ended, for the sweeper (any instance). */
@@ -349,57 +356,12 @@ export class UploadWriter {
     });
   }
 
-  /** Uploads some process left in flight: what a restart of that process must clean up. */
-  async findInFlight(instanceId: string): Promise<InFlightUpload[]> {
-    const rows = await this.prisma.upload.findMany({
-      where: { instanceId, status: { in: [...IN_FLIGHT_STATUSES] } },
-      select: {
-        tenantId: true,
-        id: true,
-        status: true,
-        mediaType: true,
-        storageBucket: true,
-        bucketRegion: true,
-        region: true,
-        bytesTotal: true,
-        files: { where: { role: 'MEDIA', storedAt: { not: null } }, select: { id: true } },
-      },
-    });
-    return rows.map(({ files, bytesTotal, ...row }) => ({
-      ...row,
-      bytesTotal: bytesTotal === null ? undefined : Number(bytesTotal),
-      mediaStored: files.length > 0,
-    }));
-  }
-
-  async openMultiparts(key: UploadKey): Promise<OpenMultipart[]> {
-    const rows = await this.prisma.storedFile.findMany({
-      where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: { not: null } },
-    });
-    return rows.flatMap((row) =>
-      row.multipartUploadId === null || row.storageKey === null
-        ? []
-        : [{ role: row.role, path: row.path, storageKey: row.storageKey, multipartUploadId: row.multipartUploadId }],
-    );
-  }
-
   private async move(key: UploadKey, to: UploadStatus, data: Record<string, unknown>): Promise<void> {
     const moved = await this.prisma.upload.updateMany({ where: { ...key, status: { in: statusesBefore(to) } }, data: { ...data, status: to } });
     if (moved.count !== 1) {
       throw new VodError('InternalError', `Upload ${key.id} could not move to ${to}.`, { uploadId: key.id });
     }
   }
-}
-
-export interface InFlightUpload extends UploadKey {
-  readonly status: UploadStatus;
-  readonly mediaType: string;
-  readonly storageBucket: string | null;
-  readonly bucketRegion: string | null;
-  readonly region: string;
-  readonly bytesTotal: number | undefined;
-  /** The media is stored whole (what is left is the cover or the commit). */
-  readonly mediaStored: boolean;
 }
 
 export interface ResumeState {

@@ -23,7 +23,6 @@ import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './up
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
 import { interruptionOutcome, isResumable, pauseOrFail, type InterruptionOutcome } from './interruption.ts';
-import { abortKeptMultiparts } from './paused-multiparts.ts';
 import type { StorageCleaner } from './storage-cleaner.ts';
 
 export interface UploadServiceDependencies {
@@ -243,7 +242,7 @@ export class UploadService {
       const paused = failure.code === 'RequestCanceled' && (await this.pause(key, tracker, failure));
       if (!paused) {
         await this.deps.writer.markEnded(key, 'FAILED', { code: failure.code, message: failure.message });
-        await this.abortKept(key);
+        await this.deps.cleaner.run(key);
       }
       throw failure.withUploadId(key.id);
     }
@@ -316,7 +315,7 @@ export class UploadService {
       );
       if (!ended) continue;
       swept += 1;
-      await abortKeptMultiparts(upload, this.deps);
+      await this.deps.cleaner.run({ tenantId: upload.tenantId, id: upload.id });
       const record = await this.deps.reader.find(upload.tenantId, upload.id);
       if (record !== undefined) publishSnapshot(this.deps.pubsub, record);
       this.deps.metrics.uploadEnded('FAILED', 'ResumeExpired');
@@ -337,10 +336,7 @@ export class UploadService {
       });
       // Not PAUSED any more: a resume claimed it in between; cancel that run below.
       if (ended) {
-        const state = await this.deps.writer.resumeState(key);
-        if (state !== undefined) {
-          await abortKeptMultiparts({ ...key, storageBucket: state.storageBucket, bucketRegion: state.bucketRegion }, this.deps);
-        }
+        await this.deps.cleaner.run(key);
         const canceled = await this.mustFind(key);
         publishSnapshot(this.deps.pubsub, canceled);
         this.deps.metrics.uploadEnded('CANCELED', 'RequestCanceled');
@@ -366,7 +362,6 @@ export class UploadService {
     let canceledByUser = false;
     let clientGone = false;
     let mediaStored = false;
-    let mediaKeptOpen = false;
     const cancel = () => {
       canceledByUser = true;
       controller.abort(new VodError('RequestCanceled', 'The upload was canceled by cancelUpload.'));
@@ -407,10 +402,8 @@ export class UploadService {
               storageKey: file.key,
               multipartUploadId: file.uploadId,
             }),
-          onMultipartFinished: (file, outcome) => {
-            if (outcome === 'kept') mediaKeptOpen = true;
-            return outcome === 'abort-failed' || outcome === 'kept' ? undefined : this.deps.writer.recordMultipartClosed(key, file);
-          },
+          onMultipartFinished: (file, outcome) =>
+            outcome === 'abort-failed' || outcome === 'kept' ? undefined : this.deps.writer.recordMultipartClosed(key, file),
           onFileStored: (file) => {
             if (file.role === 'MEDIA') mediaStored = true;
             return this.deps.writer.recordFileStored(key, {
@@ -439,7 +432,6 @@ export class UploadService {
         const paused = await this.pause(key, tracker, failure);
         if (paused) throw failure.withUploadId(key.id);
       }
-      if (mediaKeptOpen) await this.abortKept(key);
       const status = control.interruption?.status ?? (canceledByUser ? 'CANCELED' : 'FAILED');
       throw await this.fail(key, tracker, failure, { status, discardStorage: control.interruption?.discardStorage ?? true });
     } finally {
@@ -467,18 +459,6 @@ export class UploadService {
     } catch (writeError) {
       this.deps.logger.error({ err: writeError, uploadId: key.id }, 'could not pause an interrupted upload');
       return false;
-    }
-  }
-
-  /** A multipart upload kept for a pause that did not happen: abort it like any failed one. */
-  private async abortKept(key: UploadKey): Promise<void> {
-    try {
-      const state = await this.deps.writer.resumeState(key);
-      if (state !== undefined) {
-        await abortKeptMultiparts({ ...key, storageBucket: state.storageBucket, bucketRegion: state.bucketRegion }, this.deps);
-      }
-    } catch (error) {
-      this.deps.logger.warn({ err: error, uploadId: key.id }, 'could not abort a kept multipart upload');
     }
   }
 
