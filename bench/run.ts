@@ -14,7 +14,8 @@
  *
  * BENCH_SIZES=1GiB,4GiB (default; the first is the comparison size), BENCH_ROUNDS=3, BENCH_QUICK=1 for
  * 128MiB,256MiB (and 32 × 8 MiB, 64 MiB for progress, 1 round), BENCH_CONCURRENT=32x64MiB,
- * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, PART_BYTES (default 8 MiB),
+ * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, BENCH_BASELINE=<git revision> (versus-baseline.ts:
+ * uploadMedia throughput of this checkout against that commit's server, alternating rounds), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -29,6 +30,7 @@ import { startEmulator } from '../src/emulator/emulator.ts';
 import { RESULT_PREFIX, type BenchJob, type BenchResult } from './child-protocol.ts';
 import { runComparison, spread, type ComparisonResults } from './compare.ts';
 import { runHttpBench, type HttpBenchResults } from './http-bench.ts';
+import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
 
 const MiB = 1024 * 1024;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -128,6 +130,14 @@ if (process.env['BENCH_SKIP_COMPARE'] !== '1') {
   log(`load: ${loadAverage()}`);
 }
 
+let versusBaseline: BaselineComparison | undefined;
+const baselineRevision = process.env['BENCH_BASELINE'];
+if (baselineRevision !== undefined && baselineRevision !== '') {
+  log(`uploadMedia over HTTP at ${mib(throughputBytes)}, this checkout vs ${baselineRevision}, ${rounds} alternating round(s):`);
+  versusBaseline = await runVersusBaseline({ revision: baselineRevision, bytes: throughputBytes, rounds, partBytes, concurrency, log });
+  log(`load: ${loadAverage()}`);
+}
+
 let http: HttpBenchResults | undefined;
 if (process.env['BENCH_SKIP_HTTP'] !== '1') {
   http = await runHttpBench({ sizes, partBytes, concurrency, concurrentUploads, concurrentBytes, progressBytes });
@@ -183,6 +193,18 @@ if (comparison !== undefined) {
   rows.push(['time to FileId, A vs B2 (multer → COS SDK, same parts), per round', range(ratioTo('B2 multer → COS SDK')), '≤ 0.5×', verdict(allVerified && b2.median <= 0.5)]);
   const cpu = spread(a.map((r) => r.serverCpuSeconds / gib));
   rows.push(['server CPU per GiB through uploadMedia', `${range(a.map((r) => r.serverCpuSeconds / gib), 1)} s`, '≤ 3.5 s', verdict(cpu.median <= 3.5)]);
+}
+if (versusBaseline !== undefined) {
+  const ratios = spread(throughputRatios(versusBaseline));
+  const allVerified = [...versusBaseline.current, ...versusBaseline.baseline].every((run) => run.verified);
+  rows.push([
+    `uploadMedia MiB/s at ${mib(versusBaseline.bytes)}: this checkout / ${versusBaseline.revision}`,
+    `${range(versusBaseline.current.map((r) => r.mibPerSecond), 0)} / ${range(versusBaseline.baseline.map((r) => r.mibPerSecond), 0)} MiB/s; ` +
+      `ratio per round ${range(throughputRatios(versusBaseline))}; server CPU ${range(versusBaseline.current.map((r) => r.serverCpuPerGiB), 1)} / ` +
+      `${range(versusBaseline.baseline.map((r) => r.serverCpuPerGiB), 1)} s/GiB`,
+    'ratio ≥ 0.95 (no loss)',
+    verdict(allVerified && ratios.median >= 0.95),
+  ]);
 }
 const first = http?.singles[0];
 if (http !== undefined && first !== undefined) {
@@ -249,7 +271,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, http, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 

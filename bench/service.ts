@@ -93,21 +93,21 @@ export class RssWatch {
   }
 }
 
-/** The start script's words (`NAME=value … node <flags> dist/main.js`). */
-function startScriptWords(): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+/** The start script's words (`NAME=value … node <flags> dist/main.js`) of the checkout at `checkout`. */
+function startScriptWords(checkout: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(checkout, 'package.json'), 'utf8')) as { scripts: { start: string } };
   return manifest.scripts.start.split(/\s+/);
 }
 
 /** The node flags of package.json's start script. */
-function startScriptNodeFlags(): string[] {
-  return startScriptWords().filter((word) => word.startsWith('--'));
+function startScriptNodeFlags(checkout: string): string[] {
+  return startScriptWords(checkout).filter((word) => word.startsWith('--'));
 }
 
 /** The environment the start script sets (e.g. malloc tuning). */
-function startScriptEnv(): Record<string, string> {
+function startScriptEnv(checkout: string): Record<string, string> {
   return Object.fromEntries(
-    startScriptWords()
+    startScriptWords(checkout)
       .map((word) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word))
       .flatMap((match) => (match === null ? [] : [[match[1]!, match[2]!]])),
   );
@@ -161,6 +161,10 @@ export interface ServiceOptions {
   readonly partBytes: number;
   readonly concurrency: number;
   readonly databaseBase?: string;
+  /** A built checkout whose server to run (its dist/ and start script); this one by default. */
+  readonly serverCheckout?: string;
+  /** Node flags added to the start script's (BENCH_SERVER_NODE_FLAGS, e.g. `--cpu-prof`). */
+  readonly extraNodeFlags?: readonly string[];
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -168,6 +172,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   const databaseBase = options.databaseBase ?? process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
   const databaseUrl = `${databaseBase}?schema=${schema}`;
+  const checkout = options.serverCheckout ?? root;
   const children: ChildProcess[] = [];
   const close = async (): Promise<void> => {
     for (const child of children.reverse()) await stopChild(child);
@@ -194,7 +199,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const serverEnv: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
-      ...startScriptEnv(),
+      ...startScriptEnv(checkout),
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: path.join(dataDir, 'server'),
@@ -209,8 +214,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       VOD_REGION: emulator.region,
     };
     // The server as `npm start` runs it: compiled JavaScript, with the start script's node flags.
-    const server = spawn(process.execPath, [...startScriptNodeFlags(), path.join(root, 'dist', 'main.js')], {
-      cwd: root,
+    const extraFlags = options.extraNodeFlags ?? (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+    const server = spawn(process.execPath, [...startScriptNodeFlags(checkout), ...extraFlags, path.join(checkout, 'dist', 'main.js')], {
+      cwd: checkout,
       env: serverEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
