@@ -29,10 +29,22 @@ export function interruptionOutcome(cause: InterruptionCause): InterruptionOutco
 }
 
 /**
+ * What the uploader of an upload this instance paused on its way down is answered with (and what
+ * the PAUSED record carries): the same code as a failed interruption, so a client that retries on
+ * `Interrupted` looks at the record and resumes it.
+ */
+export function pausedByShutdown(): VodError {
+  return new VodError(
+    'Interrupted',
+    'The service shut down before this upload finished; it is PAUSED: resume it from resumableOffset (resumeUpload) on any instance.',
+  );
+}
+
+/**
  * What becomes of an upload that was interrupted before it finished: the one decision between
  * PAUSED (resumable: its multipart upload is kept until `resumableUntil`) and FAILED. The client
  * going away mid-media uses it; graceful shutdown and the sweep of a dead instance's uploads are
- * meant to call it too, so every interruption follows one rule.
+ * call it too, so every interruption follows one rule.
  */
 export interface InterruptionFacts {
   /** RESUME_TTL in milliseconds; 0 turns resuming off (every interruption fails). */

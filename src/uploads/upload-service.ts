@@ -22,7 +22,7 @@ import { arrangeSources, filesOf, type IncomingFile, type IncomingFiles } from '
 import { fromSnapshot, publishSnapshot, topicKey, type UploadPubSub } from './upload-events.ts';
 import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts';
 import { UploadTracker } from './upload-tracker.ts';
-import { interruptionOutcome, isResumable, pauseOrFail, type InterruptionOutcome } from './interruption.ts';
+import { interruptionOutcome, isResumable, pauseOrFail, pausedByShutdown, type InterruptionOutcome } from './interruption.ts';
 import type { StorageCleaner } from './storage-cleaner.ts';
 
 export interface UploadServiceDependencies {
@@ -80,6 +80,23 @@ interface RunControl {
   /** Aborting `upload` also ends the reads of the request's file streams (see arrangeSources). */
   readonly controllers: UploadControllers;
   interruption: InterruptionOutcome | undefined;
+  /**
+   * How a shutdown stops this call: the whole upload until its run starts; once running, only its
+   * client's streams when it can pause (parts in flight finish and are kept), else the whole upload.
+   */
+  interrupt: (outcome: InterruptionOutcome) => void;
+}
+
+function newRunControl(): RunControl {
+  const control: RunControl = {
+    controllers: uploadControllers(),
+    interruption: undefined,
+    interrupt: (outcome) => {
+      control.interruption ??= outcome;
+      control.controllers.upload.abort(outcome.reason);
+    },
+  };
+  return control;
 }
 
 /** Runs uploads end to end: record, pipeline, progress, terminal status. */
@@ -104,7 +121,7 @@ export class UploadService {
       for (const file of filesOf(request)) file.catch(() => undefined);
       throw new VodError('ServiceUnavailable', 'This instance is shutting down and takes no new uploads; send the upload again.');
     }
-    const control: RunControl = { controllers: uploadControllers(), interruption: undefined };
+    const control = newRunControl();
     const work = start(control).catch((error: unknown) => {
       // Interrupted before a record existed (still reading the first bytes): the answer says why.
       if (control.interruption !== undefined && !(isVodError(error) && error.uploadId !== undefined)) {
@@ -127,7 +144,9 @@ export class UploadService {
 
   /**
    * Graceful shutdown: takes no new upload from now on, gives those in flight up to `graceMs` to
-   * finish, then interrupts the rest as `interruptionOutcome('shutdown')` decides (each records its
+   * finish, then interrupts the rest: one that can be resumed is PAUSED (its parts in flight finish
+   * first; its client is answered `Interrupted` and resumes elsewhere), the others end as
+   * `interruptionOutcome('shutdown')` decides (each records its
    * end, tells its subscribers, answers its client and removes what it stored). Resolves once every
    * admitted upload has answered (or a bounded wait for that ran out).
    */
@@ -137,10 +156,7 @@ export class UploadService {
     if (initial > 0) await settledWithin([...this.#admitted.keys()], graceMs, options.hurry);
     const outcome = interruptionOutcome('shutdown');
     const remaining = [...this.#admitted.entries()];
-    for (const [, control] of remaining) {
-      control.interruption ??= outcome;
-      control.controllers.upload.abort(outcome.reason);
-    }
+    for (const [, control] of remaining) control.interrupt(outcome);
     if (remaining.length > 0) await settledWithin(remaining.map(([work]) => work), INTERRUPT_SETTLE_MS);
     return { finished: initial - remaining.length, interrupted: remaining.length };
   }
@@ -239,7 +255,11 @@ export class UploadService {
       // otherwise it fails and its kept multipart upload is aborted.
       const failure = toVodError(error);
       const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
-      const paused = failure.code === 'RequestCanceled' && (await this.pause(key, tracker, failure));
+      const interruptedByShutdown = control.interruption !== undefined;
+      const paused =
+        (failure.code === 'RequestCanceled' || interruptedByShutdown) &&
+        (await this.pause(key, tracker, interruptedByShutdown ? pausedByShutdown() : failure));
+      if (paused && interruptedByShutdown) throw pausedByShutdown().withUploadId(key.id);
       if (!paused) {
         await this.deps.writer.markEnded(key, 'FAILED', { code: failure.code, message: failure.message });
         await this.deps.cleaner.run(key);
@@ -373,11 +393,20 @@ export class UploadService {
       if (resumeEnabled) controllers.sources.abort(cancellationError(clientSignal));
       else controller.abort(cancellationError(clientSignal));
     };
+    // Paused rather than failed when the client went away or this instance shuts down under it.
     const resumable = () =>
       pauseOrFail({
         resumeTtlMs: this.deps.resumeTtlMs,
-        resumable: clientGone && !canceledByUser && isResumable({ status: tracker.status, mediaType: initial.mediaType, mediaStored }),
+        resumable:
+          (clientGone || control.interruption !== undefined) &&
+          !canceledByUser &&
+          isResumable({ status: tracker.status, mediaType: initial.mediaType, mediaStored }),
       }).status === 'PAUSED';
+    control.interrupt = (outcome) => {
+      control.interruption ??= outcome;
+      if (resumable()) controllers.sources.abort(outcome.reason);
+      else controller.abort(outcome.reason);
+    };
     // Parts are recorded off the pipeline's path; a pause waits for them.
     let partWrites: Promise<void> = Promise.resolve();
     clientSignal.addEventListener('abort', onClientGone, { once: true });
@@ -427,10 +456,11 @@ export class UploadService {
       return await this.succeed(key, tracker, result);
     } catch (error) {
       const failure = toVodError(error);
-      if (control.interruption === undefined && resumable()) {
+      if (resumable()) {
         await partWrites;
-        const paused = await this.pause(key, tracker, failure);
-        if (paused) throw failure.withUploadId(key.id);
+        const reason = control.interruption === undefined ? failure : pausedByShutdown();
+        const paused = await this.pause(key, tracker, reason);
+        if (paused) throw reason.withUploadId(key.id);
       }
       const status = control.interruption?.status ?? (canceledByUser ? 'CANCELED' : 'FAILED');
       throw await this.fail(key, tracker, failure, { status, discardStorage: control.interruption?.discardStorage ?? true });
