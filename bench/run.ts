@@ -15,7 +15,8 @@
  * BENCH_SIZES=1GiB,4GiB (default; the first is the comparison size), BENCH_ROUNDS=3, BENCH_QUICK=1 for
  * 128MiB,256MiB (and 32 × 8 MiB, 64 MiB for progress, 1 round), BENCH_CONCURRENT=32x64MiB,
  * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, BENCH_BASELINE=<git revision> (versus-baseline.ts:
- * uploadMedia throughput of this checkout against that commit's server, alternating rounds), PART_BYTES (default 8 MiB),
+ * uploadMedia throughput of this checkout against that commit's server, alternating rounds),
+ * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -30,6 +31,8 @@ import { startEmulator } from '../src/emulator/emulator.ts';
 import { RESULT_PREFIX, type BenchJob, type BenchResult } from './child-protocol.ts';
 import { runComparison, spread, type ComparisonResults } from './compare.ts';
 import { runHttpBench, type HttpBenchResults } from './http-bench.ts';
+import { runResumeBench, type ResumeBenchResults } from './resume-bench.ts';
+import { startService } from './service.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
 
 const MiB = 1024 * 1024;
@@ -141,6 +144,17 @@ if (baselineRevision !== undefined && baselineRevision !== '') {
 let http: HttpBenchResults | undefined;
 if (process.env['BENCH_SKIP_HTTP'] !== '1') {
   http = await runHttpBench({ sizes, partBytes, concurrency, concurrentUploads, concurrentBytes, progressBytes });
+  log(`load: ${loadAverage()}`);
+}
+let resume: ResumeBenchResults | undefined;
+if (process.env['BENCH_SKIP_RESUME'] !== '1') {
+  log(`resume and CLI at ${mib(throughputBytes)}, ${rounds} alternating round(s):`);
+  const service = await startService({ partBytes, concurrency });
+  try {
+    resume = await runResumeBench(service, { bytes: throughputBytes, rounds, log });
+  } finally {
+    await service.close();
+  }
   log(`load: ${loadAverage()}`);
 }
 const loadAtEnd = loadAverage();
@@ -258,6 +272,28 @@ if (http !== undefined && first !== undefined) {
   }
 }
 
+if (resume !== undefined) {
+  const seconds = (runs: readonly { seconds: number }[]): string => range(runs.map((run) => run.seconds));
+  const perRound = (a: readonly { seconds: number }[], b: readonly { seconds: number }[]): number[] => a.map((run, i) => run.seconds / (b[i]?.seconds ?? Number.NaN));
+  const resumedOk = resume.resumed.every((run) => run.verified && run.resumed) && resume.unbroken.every((run) => run.verified);
+  rows.push([
+    `(g) IngestClient ${mib(resume.bytes)}: cut once at 40 % and resumed vs unbroken, time to FileId`,
+    `${seconds(resume.resumed)} s vs ${seconds(resume.unbroken)} s; ratio per round ${range(perRound(resume.resumed, resume.unbroken))}; ` +
+      `sent twice ${range(resume.resumed.map((run) => run.resentBytes / MiB), 1)} MiB`,
+    'reported; resumed, sha256 of the whole file',
+    resumedOk ? 'read back ok' : 'FAIL',
+  ]);
+  const cliRatio = spread(perRound(resume.benchClient, resume.cli));
+  const cliOk = [...resume.cli, ...resume.benchClient].every((run) => run.verified);
+  rows.push([
+    `(h) vod-upload CLI (file on disk) vs bench client, ${mib(resume.bytes)}, throughput`,
+    `${range(resume.cli.map((run) => resume.bytes / MiB / run.seconds), 0)} vs ${range(resume.benchClient.map((run) => resume.bytes / MiB / run.seconds), 0)} MiB/s; ` +
+      `ratio per round ${range(perRound(resume.benchClient, resume.cli))}`,
+    '≥ 0.9×',
+    verdict(cliOk && cliRatio.median >= 0.9),
+  ]);
+}
+
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
 const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
 log('');
@@ -271,7 +307,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 

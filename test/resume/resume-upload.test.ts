@@ -11,7 +11,8 @@ import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { sendMultipart, UPLOAD_MUTATION } from '../support/multipart.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { crc64, sendResume, sha256, startCuttingProxy, UPLOAD_QUERY } from './helpers.ts';
+import { startCuttingProxy } from '../support/tcp-proxy.ts';
+import { crc64, sendResume, sha256, UPLOAD_QUERY } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 8 * MiB;
@@ -43,7 +44,7 @@ async function record(server: TestServer, key: string, id: string) {
 async function uploadCutAt40(server: TestServer, options: { cover?: Buffer; until?: string } = {}): Promise<PausedUpload & { status: string }> {
   const id = randomUUID();
   const source = payload(SIZE);
-  const proxy = await startCuttingProxy(server.url, Math.floor(SIZE * 0.4));
+  const proxy = await startCuttingProxy(server.url, { cutAfterBytes: Math.floor(SIZE * 0.4) });
   try {
     const files = [{ field: '0', filename: 'cut.mp4', content: source }];
     const map: Record<string, string[]> = { 0: ['variables.input.media'] };

@@ -5,6 +5,8 @@ export interface TcpProxy {
   readonly url: string;
   /** Connections cut so far. */
   readonly cuts: number;
+  /** Resolves at the first cut. */
+  readonly cut: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,6 +19,8 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
   let cuts = 0;
+  let markCut: () => void = () => undefined;
+  const cut = new Promise<void>((resolve) => (markCut = resolve));
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), hostname);
     sockets.add(client).add(upstream);
@@ -27,6 +31,7 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
         cuts += 1;
         client.destroy();
         upstream.destroy();
+        markCut();
         return;
       }
       if (!upstream.write(chunk)) client.pause();
@@ -49,6 +54,7 @@ export async function startCuttingProxy(target: string, options: { cutAfterBytes
     get cuts() {
       return cuts;
     },
+    cut,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
