@@ -17,6 +17,12 @@ export interface ChunkOptions {
   readonly gauge?: BufferGauge | undefined;
   /** Called with the size of every chunk read from the source. */
   readonly onBytesRead?: ((bytes: number) => void) | undefined;
+  /**
+   * Called with each run of bytes just copied into a part, in file order: checksums fed here read
+   * the bytes while they are still in the CPU's cache (a whole part read again later is not).
+   * When a part is yielded, exactly the bytes up to its end have been passed.
+   */
+  readonly onBytesCopied?: ((bytes: Buffer) => void) | undefined;
   /** Number of the first part (a resumed upload continues after the parts it kept). Default 1. */
   readonly firstPartNumber?: number | undefined;
 }
@@ -31,7 +37,7 @@ export interface ChunkOptions {
  * (return/throw) ends the iteration of the source, which destroys a Readable.
  */
 export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: ChunkOptions): AsyncGenerator<Part> {
-  const { sizer, pool, gauge, onBytesRead } = options;
+  const { sizer, pool, gauge, onBytesRead, onBytesCopied } = options;
   const allocate = (size: number): Promise<Buffer> | Buffer => pool?.acquire(size) ?? Buffer.allocUnsafe(size);
   const firstPartNumber = options.firstPartNumber ?? 1;
   let partNumber = firstPartNumber;
@@ -48,6 +54,7 @@ export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: Ch
       buffer ??= await allocate(sizer.sizeOf(partNumber));
       const copied = Math.min(rest.byteLength, buffer.length - filled);
       buffer.set(rest.subarray(0, copied), filled);
+      onBytesCopied?.(buffer.subarray(filled, filled + copied));
       filled += copied;
       rest = rest.subarray(copied);
       if (filled === buffer.length) {

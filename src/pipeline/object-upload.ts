@@ -1,3 +1,4 @@
+import type { Hash } from 'node:crypto';
 import { VodError } from '../errors/vod-error.ts';
 import type { ObjectStore, StoredObject, UploadedPart } from '../storage/object-store.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
@@ -26,6 +27,8 @@ export interface StoredPart extends UploadedPart {
   readonly bytes: number;
   readonly endOffset: number;
   readonly crc64: string;
+  /** The file's SHA-256 state up to there (in memory only; never stored). */
+  readonly sha256?: Hash | undefined;
 }
 
 /** An open multipart upload to continue: its id and the parts kept (1..n, contiguous). */
@@ -74,7 +77,7 @@ export interface StoredFileDigest {
 }
 
 /** Part number → where it ends and the CRC-64 up to there, noted as parts are digested. */
-type PartEnds = Map<number, { readonly bytes: number; readonly endOffset: number; readonly crc64: string }>;
+type PartEnds = Map<number, Pick<StoredPart, 'bytes' | 'endOffset' | 'crc64' | 'sha256'>>;
 
 /**
  * Stores one stream under one key. A stream that ends within its first part goes up with one
@@ -85,7 +88,7 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
   const { resume } = options;
   const kept = resume?.parts ?? [];
   const last = kept.at(-1);
-  const digest = new FileDigest(last === undefined ? undefined : { bytes: last.endOffset, crc64: last.crc64 });
+  const digest = new FileDigest(last === undefined ? undefined : { bytes: last.endOffset, crc64: last.crc64, sha256: last.sha256 });
   // One buffer per part in flight plus the one being filled: the memory bound, by construction.
   const pool = new PartBufferPool(options.concurrency + 1, options.memoryBudget);
   const chunked = chunkParts(options.source, {
@@ -93,11 +96,12 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
     pool,
     gauge: options.gauge,
     onBytesRead: options.onBytesRead,
+    onBytesCopied: (bytes) => digest.update(bytes),
     firstPartNumber: kept.length + 1,
   });
   // Noted only when someone records parts: an upload that cannot be resumed pays nothing for it.
   const ends: PartEnds | undefined = options.onPartStored === undefined ? undefined : new Map();
-  const parts = digestEach(chunked, digest, ends);
+  const parts = notingEnds(chunked, digest, ends);
   try {
     if (resume !== undefined) {
       await uploadMultipart(options, parts, { digest, pool, ends });
@@ -228,13 +232,17 @@ function checkCrc64(stored: StoredObject, expected: string, key: string): void {
 }
 
 /**
- * Feeds every part to the digest as it is pulled, so each byte is hashed once, in file order; notes
- * where each part ends and the CRC-64 up to there when `ends` is given.
+ * Notes, when `ends` is given, where each part ends in the file and the checksums up to there, as
+ * the part is pulled (the chunker has fed the digest exactly the bytes up to its end by then).
  */
-async function* digestEach(parts: AsyncIterator<Part>, digest: FileDigest, ends: PartEnds | undefined): AsyncGenerator<Part> {
+async function* notingEnds(parts: AsyncIterator<Part>, digest: FileDigest, ends: PartEnds | undefined): AsyncGenerator<Part> {
   for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
-    digest.update(next.value.data);
-    ends?.set(next.value.partNumber, { bytes: next.value.data.length, endOffset: digest.bytes, crc64: digest.crc64SoFar() });
+    ends?.set(next.value.partNumber, {
+      bytes: next.value.data.length,
+      endOffset: digest.bytes,
+      crc64: digest.crc64SoFar(),
+      sha256: digest.sha256SoFar(),
+    });
     yield next.value;
   }
 }

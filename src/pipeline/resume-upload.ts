@@ -46,9 +46,11 @@ export interface ResumeMediaInput {
  * COS's CRC-64 of the whole object against the kept CRC continued over the new bytes, stores the
  * cover, and commits the VOD session.
  *
- * The SHA-256 of the whole media is computed by reading the completed object back: node's SHA-256
- * state cannot be carried across processes, and an exportable one (hash-wasm, 9× slower here) would
- * slow down every upload that is never interrupted. Only resumed uploads pay for the read.
+ * The SHA-256 of the whole media continues from the state at the offset when the process that
+ * paused the upload runs the resume (the last kept part carries it); otherwise it is computed by
+ * reading the completed object back: node's SHA-256 state cannot be carried across processes, and
+ * an exportable one (hash-wasm, 9× slower here) would slow down every upload that is never
+ * interrupted. Only uploads resumed on another process pay for the read.
  *
  * Storage is written with the service's own key (`fallbackCredentials`): the session's temporary
  * key may have expired, and a new ApplyUpload would open a different session.
@@ -120,7 +122,8 @@ async function runResume(
     onMultipartFinished:
       onFinished === undefined ? undefined : (upload, outcome, error) => onFinished({ ...upload, ...named }, outcome, error),
   });
-  const sha256 = await readBackSha256(store, media.key, digest.bytes, signal);
+  // The SHA-256 went on from the paused state when this process held it; else read the object back.
+  const sha256 = digest.sha256 ?? (await readBackSha256(store, media.key, digest.bytes, signal));
   counter.finish();
   const files: StoredFile[] = [{ ...named, key: media.key, bytes: digest.bytes, sha256 }];
   await hooks.onFileStored?.(files[0]!);

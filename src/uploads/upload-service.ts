@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type Hash } from 'node:crypto';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import { isUuid } from '../db/upload-repository.ts';
 import type { ByteCounters, NewUploadFields, UploadKey, UploadWriter } from '../db/upload-writer.ts';
@@ -24,6 +24,7 @@ import { TERMINAL_STATUSES, type UploadRecord } from '../domain/upload-record.ts
 import { UploadTracker } from './upload-tracker.ts';
 import { interruptionOutcome, isResumable, pauseOrFail, pausedByShutdown, type InterruptionOutcome } from './interruption.ts';
 import type { StorageCleaner } from './storage-cleaner.ts';
+import { PausedDigests } from './paused-digests.ts';
 
 export interface UploadServiceDependencies {
   readonly reader: UploadRepository;
@@ -106,6 +107,8 @@ export class UploadService {
   /** Every admitted upload call, from its first line to its answer: what a shutdown waits for. */
   readonly #admitted = new Map<Promise<UploadRecord>, RunControl>();
   #accepting = true;
+  /** SHA-256 states of uploads this process paused: a resume here continues them (no read-back). */
+  readonly #pausedDigests = new PausedDigests();
 
   constructor(private readonly deps: UploadServiceDependencies) {}
 
@@ -268,6 +271,13 @@ export class UploadService {
     }
     const resumeState = state;
     const { media, cover } = sources;
+    const kept = resumeState.parts;
+    const lastKept = kept.at(-1);
+    const sha256State = this.#pausedDigests.take(topicKey(key.tenantId, key.id), request.offset);
+    const parts =
+      sha256State !== undefined && lastKept !== undefined && lastKept.endOffset === request.offset
+        ? [...kept.slice(0, -1), { ...lastKept, sha256: sha256State }]
+        : kept;
     const coverPath = resumeState.coverStoragePath;
     const pipelineRun: PipelineRun = ({ signal, hooks }) =>
       resumeMediaUpload(
@@ -282,7 +292,7 @@ export class UploadService {
             path: resumeState.mediaPath ?? media.fileName ?? 'media',
             key: withoutLeadingSlash(resumeState.mediaStoragePath),
             uploadId: resumeState.multipartUploadId ?? undefined,
-            parts: resumeState.parts,
+            parts,
             rest: media,
             sizeHint: resumeState.mediaSizeHint ?? undefined,
           },
@@ -409,6 +419,8 @@ export class UploadService {
     };
     // Parts are recorded off the pipeline's path; a pause waits for them.
     let partWrites: Promise<void> = Promise.resolve();
+    // The media's SHA-256 state at the end of each part stored (by end offset), for the pause's offset.
+    const sha256AtPartEnds = new Map<number, Hash>();
     clientSignal.addEventListener('abort', onClientGone, { once: true });
     if (clientSignal.aborted) onClientGone();
     const stopListeningForCancel = this.listenForCancel(topic, cancel);
@@ -445,6 +457,7 @@ export class UploadService {
           },
           onMediaPartStored: resumeEnabled
             ? (part) => {
+                if (part.sha256 !== undefined) keepRecent(sha256AtPartEnds, part.endOffset, part.sha256);
                 partWrites = partWrites
                   .then(() => this.deps.writer.recordPart(key, part))
                   .catch((error: unknown) => this.deps.logger.warn({ err: error, uploadId: key.id }, 'could not record a part'));
@@ -459,7 +472,7 @@ export class UploadService {
       if (resumable()) {
         await partWrites;
         const reason = control.interruption === undefined ? failure : pausedByShutdown();
-        const paused = await this.pause(key, tracker, reason);
+        const paused = await this.pause(key, tracker, reason, (offset) => sha256AtPartEnds.get(offset));
         if (paused) throw reason.withUploadId(key.id);
       }
       const status = control.interruption?.status ?? (canceledByUser ? 'CANCELED' : 'FAILED');
@@ -472,7 +485,12 @@ export class UploadService {
   }
 
   /** UPLOADING → PAUSED at the last part boundary stored; false when the upload had moved on. */
-  private async pause(key: UploadKey, tracker: UploadTracker, error: VodError): Promise<boolean> {
+  private async pause(
+    key: UploadKey,
+    tracker: UploadTracker,
+    error: VodError,
+    sha256At: (offset: number) => Hash | undefined = () => undefined,
+  ): Promise<boolean> {
     const decision = pauseOrFail({ resumeTtlMs: this.deps.resumeTtlMs, resumable: true });
     if (decision.status !== 'PAUSED') return false;
     try {
@@ -483,6 +501,8 @@ export class UploadService {
         counters: tracker.counters(),
       });
       if (offset === undefined) return false;
+      const state = sha256At(offset);
+      if (state !== undefined) this.#pausedDigests.keep(topicKey(key.tenantId, key.id), offset, state, decision.resumableUntil);
       publishSnapshot(this.deps.pubsub, await this.mustFind(key));
       this.deps.metrics.uploadEnded('PAUSED', error.code);
       return true;
@@ -617,6 +637,14 @@ interface UploadControllers {
    * parts in flight should finish and be kept.
    */
   readonly sources: AbortController;
+}
+
+/** Parts in flight complete in any order: the pause's offset is among the latest few hundred ends. */
+const RECENT_PART_ENDS = 256;
+
+function keepRecent<V>(map: Map<number, V>, key: number, value: V): void {
+  map.set(key, value);
+  if (map.size > RECENT_PART_ENDS) map.delete(map.keys().next().value!);
 }
 
 function uploadControllers(): UploadControllers {

@@ -117,6 +117,7 @@ describe('resumeUpload', () => {
     assert.ok(Date.parse(paused.resumableUntil) > Date.now() + 30 * 60_000, 'kept for RESUME_TTL');
     assert.equal(await openMultipartsOf(paused.id), 1, 'the multipart upload stays open');
 
+    const readsBefore = emulator.state.count('cos.getObject');
     const { answer } = sendResume({
       url: serverB.url,
       key: keyA,
@@ -126,6 +127,7 @@ describe('resumeUpload', () => {
       cover,
     });
     const resumed = await answer;
+    assert.equal(emulator.state.count('cos.getObject'), readsBefore + 1, 'another instance reads the object back once for its SHA-256');
     assert.equal(resumed.body.errors, undefined, JSON.stringify(resumed.body.errors));
     const upload = resumed.body.data?.['resumeUpload'] as {
       status: string;
@@ -150,6 +152,23 @@ describe('resumeUpload', () => {
     assert.equal(sha256(served), sha256(paused.source));
     assert.equal(await openMultipartsOf(paused.id), 0, 'no multipart upload left open');
     assert.equal(row.instanceId, 'resume-b', 'the other instance finished it');
+  });
+
+  it('continues the SHA-256 it paused with when the same instance resumes: no read-back, same digest', async () => {
+    const paused = await uploadCutAt40(serverA);
+    assert.ok(paused.offset > 0, `some parts were kept (offset ${paused.offset})`);
+    const readsBefore = emulator.state.count('cos.getObject');
+    const resumed = await sendResume({ url: serverA.url, key: keyA, id: paused.id, offset: paused.offset, rest: paused.source.subarray(paused.offset) }).answer;
+    assert.equal(resumed.body.errors, undefined, JSON.stringify(resumed.body.errors));
+    const upload = resumed.body.data?.['resumeUpload'] as { status: string; files: Array<{ role: string; bytes: number; sha256: string }> };
+    assert.equal(upload.status, 'SUCCEEDED');
+    assert.deepEqual(upload.files.map(({ role, bytes, sha256: digest }) => ({ role, bytes, digest })), [
+      { role: 'MEDIA', bytes: SIZE, digest: sha256(paused.source) },
+    ]);
+    assert.equal(emulator.state.count('cos.getObject'), readsBefore, 'nothing read back');
+    const row = await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: { tenantId: tenantA, id: paused.id } } });
+    const file = await database.db.prisma.storedFile.findFirstOrThrow({ where: { tenantId: tenantA, uploadId: paused.id, role: 'MEDIA' } });
+    assert.equal(emulator.state.object(row.storageBucket!, file.storageKey!)?.crc64, crc64(paused.source));
   });
 
   it('refuses a wrong offset with the right one, and another tenant or an unknown id as not found', async () => {

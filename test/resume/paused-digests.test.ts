@@ -1,0 +1,42 @@
+// The in-memory SHA-256 states of paused uploads: a state is given out only for the offset it was
+// kept at, only once, only before its window ends, and the registry stays bounded.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { PausedDigests } from '../../src/uploads/paused-digests.ts';
+
+const later = (ms: number): Date => new Date(Date.now() + ms);
+
+describe('PausedDigests', () => {
+  it('gives the state back once, for its offset, and it continues the hash', () => {
+    const digests = new PausedDigests();
+    const state = createHash('sha256').update('hello ');
+    digests.keep('t:1', 6, state, later(60_000));
+    assert.equal(digests.take('t:1', 7), undefined, 'another offset: none (and it is forgotten)');
+    digests.keep('t:1', 6, state, later(60_000));
+    const taken = digests.take('t:1', 6);
+    assert.ok(taken !== undefined);
+    assert.equal(taken.copy().update('world').digest('hex'), createHash('sha256').update('hello world').digest('hex'));
+    assert.equal(digests.take('t:1', 6), undefined, 'taken once');
+  });
+
+  it('gives nothing once the window ended', () => {
+    const digests = new PausedDigests();
+    digests.keep('t:2', 0, createHash('sha256'), later(1_000));
+    assert.equal(digests.take('t:2', 0, Date.now() + 2_000), undefined);
+  });
+
+  it('drops expired entries, then the oldest, to stay within its bound', () => {
+    const digests = new PausedDigests(3);
+    digests.keep('a', 1, createHash('sha256'), later(-1));
+    digests.keep('b', 1, createHash('sha256'), later(60_000));
+    digests.keep('c', 1, createHash('sha256'), later(60_000));
+    digests.keep('d', 1, createHash('sha256'), later(60_000));
+    assert.equal(digests.size, 3);
+    assert.equal(digests.take('a', 1), undefined, 'the expired one went first');
+    digests.keep('e', 1, createHash('sha256'), later(60_000));
+    assert.equal(digests.size, 3);
+    assert.equal(digests.take('b', 1), undefined, 'then the oldest');
+    assert.ok(digests.take('e', 1) !== undefined);
+  });
+});
