@@ -50,6 +50,8 @@ export interface UploadCallOptions {
 /** Codes of a FAILED record that say the connection, not the upload, went wrong: worth sending again. */
 const RESTARTABLE_CODES = new Set(['RequestCanceled', 'Interrupted']);
 const DEFAULT_RETRIES = 5;
+/** The first look after a failure comes quickly: a cut connection is usually paused on the server at once. */
+const FIRST_RETRY_MS = 200;
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 15_000;
 /** How long a broken upload may stay running on the server before the client gives up waiting. */
@@ -258,9 +260,9 @@ export class IngestClient {
   }
 }
 
-/** Exponential backoff with jitter: ~0.5 s, 1 s, 2 s, ... up to 15 s. */
+/** Backoff with jitter: ~0.2 s, then 1 s, 2 s, 4 s, ... up to 15 s. */
 function backoff(attempt: number): number {
-  const base = Math.min(FIRST_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+  const base = attempt <= 1 ? FIRST_RETRY_MS : Math.min(FIRST_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
   return Math.round(base / 2 + Math.random() * (base / 2));
 }
 
