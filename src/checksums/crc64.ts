@@ -6,13 +6,15 @@ import { createCRC64, type IHasher } from 'hash-wasm';
  *
  * The bytes are hashed by hash-wasm's CRC-64 (WebAssembly; its default polynomial is this one), about
  * twice the speed of the table-driven JavaScript this replaced. One WebAssembly instance serves every
- * running checksum: each `Crc64` keeps its own 12-byte state and loads it around an update, so a
- * checksum can be created synchronously anywhere. Only the combine step below is our own code: the
+ * running checksum: each `Crc64` keeps its own 12-byte state, loaded into the hasher when another
+ * checksum used it last (and saved then), so a checksum can be created synchronously anywhere. Only the combine step below is our own code: the
  * library has none.
  */
 const hasher: IHasher = await createCRC64();
 hasher.init();
 const INITIAL_STATE: Uint8Array = hasher.save();
+/** The checksum whose running state the hasher holds now (saved only when another needs the hasher). */
+let owner: Crc64 | undefined;
 
 export class Crc64 {
   #state: Uint8Array = INITIAL_STATE;
@@ -29,10 +31,22 @@ export class Crc64 {
 
   update(buf: Uint8Array): void {
     if (buf.length === 0) return;
-    hasher.load(this.#state);
+    this.#own();
     hasher.update(buf);
-    this.#state = hasher.save();
     this.#length += buf.length;
+  }
+
+  /** Loads this checksum's state into the hasher, saving the previous owner's first. */
+  #own(): void {
+    if (owner === this) return;
+    if (owner !== undefined) owner.#release();
+    hasher.load(this.#state);
+    owner = this;
+  }
+
+  #release(): void {
+    this.#state = hasher.save();
+    owner = undefined;
   }
 
   /** The checksum so far as an unsigned decimal string (the `x-cos-hash-crc64ecma` form). */
@@ -41,6 +55,8 @@ export class Crc64 {
   }
 
   digestBigInt(): bigint {
+    // Finishing disturbs the hasher's state: whoever holds it keeps it first; the next update loads again.
+    if (owner !== undefined) owner.#release();
     hasher.load(this.#state);
     const own = BigInt(`0x${hasher.digest('hex')}`);
     return this.#before === undefined ? own : crc64Combine(this.#before, own, this.#length);
