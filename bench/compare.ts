@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashUrl, postMultipart, uploadOverHttp } from './http-client.ts';
-import { cpuSeconds, RssWatch, startService, type EmulatorInfo, type RunningService } from './service.ts';
+import { cpuSeconds, RssWatch, settleDisk, startService, type EmulatorInfo, type RunningService } from './service.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -152,6 +152,7 @@ function twoHopContender(name: ContenderName, url: string, pid: number): Contend
 }
 
 async function measure(contender: Contender, emulatorPid: number, emulator: EmulatorInfo, bytes: number): Promise<ContenderRun> {
+  settleDisk();
   const rss = new RssWatch(contender.pid);
   const cpuBefore = { server: cpuSeconds(contender.pid), emulator: cpuSeconds(emulatorPid) };
   const diskBefore = diskWriteBytes(contender.pid);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PROGRESS_SUBSCRIPTION, subscribeSse } from '../test/support/subscriptions.ts';
 import { hashUrl, uploadOverHttp, type HttpUploadResult } from './http-client.ts';
-import { cpuSeconds, currentRss, mib, RssWatch, startService, type RunningService } from './service.ts';
+import { cpuSeconds, currentRss, mib, RssWatch, settleDisk, startService, type RunningService } from './service.ts';
 
 const MiB = 1024 * 1024;
 const IDLE_AFTER_UPLOADS = 10;
@@ -74,6 +74,7 @@ function check(result: HttpUploadResult, bytes: number): string | undefined {
 }
 
 async function single(service: RunningService, bytes: number): Promise<HttpSingleResult> {
+  settleDisk();
   const serverIdleRssBytes = currentRss(service.serverPid);
   const server = new RssWatch(service.serverPid);
   const emulator = new RssWatch(service.emulatorPid);
@@ -103,6 +104,7 @@ async function single(service: RunningService, bytes: number): Promise<HttpSingl
 }
 
 async function concurrent(service: RunningService, uploads: number, bytesEach: number): Promise<ConcurrentResult> {
+  settleDisk();
   const server = new RssWatch(service.serverPid);
   const started = performance.now();
   const results = await Promise.all(

@@ -21,7 +21,7 @@ import type { MediaUpload } from '../src/client/ingest-types.ts';
 import { startCuttingProxy } from '../test/support/tcp-proxy.ts';
 import { generatedStream } from './generator.ts';
 import { uploadOverHttp } from './http-client.ts';
-import type { RunningService } from './service.ts';
+import { settleDisk, type RunningService } from './service.ts';
 
 const MiB = 1024 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -138,6 +138,11 @@ export async function runResumeBench(
     for (let round = 0; round < options.rounds; round++) {
       const flip = round % 2 === 1;
       const pair = async <A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> => {
+        const settled = <T>(run: () => Promise<T>) => (): Promise<T> => {
+          settleDisk();
+          return run();
+        };
+        [first, second] = [settled(first), settled(second)];
         if (flip) {
           const b = await second();
           return [await first(), b];

@@ -3,7 +3,7 @@
  * server (`src/main.ts`) pointed at it with TENCENTCLOUD_* / VOD_ENDPOINT / COS_ENDPOINT, so the
  * server's RSS is its own. A fresh Postgres schema per run (dropped at the end) and one API key.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +30,18 @@ export interface RunningService {
   readonly serverPid: number;
   readonly emulatorPid: number;
   close(): Promise<void>;
+}
+
+/**
+ * Writes dirty pages out before a timed run (`sync`), so no run pays for the write-back of the
+ * gigabytes the runs before it left in the page cache (emulator objects, multer's temporary files).
+ */
+export function settleDisk(): void {
+  try {
+    execFileSync('sync');
+  } catch {
+    // No sync on this system: runs are measured as they come.
+  }
 }
 
 /** Current VmRSS of a process, bytes (0 when unreadable). */

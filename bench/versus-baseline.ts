@@ -12,7 +12,7 @@ import { rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uploadOverHttp } from './http-client.ts';
-import { cpuSeconds, startService, type RunningService } from './service.ts';
+import { cpuSeconds, settleDisk, startService, type RunningService } from './service.ts';
 
 const MiB = 1024 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +59,7 @@ async function buildBaseline(checkout: string): Promise<void> {
 }
 
 async function oneUpload(service: RunningService, bytes: number): Promise<BaselineRun> {
+  settleDisk();
   const cpuBefore = cpuSeconds(service.serverPid);
   const result = await uploadOverHttp({ url: service.url, key: service.key, bytes });
   const media = result.record?.files[0];
