@@ -65,7 +65,7 @@ export const EnvSchema = z
     MAX_FILES: integer(1, 100_000).default(2000),
     PART_BYTES: byteCount(MiB, 5 * GiB).default(8 * MiB),
     DEFAULT_CONCURRENCY: integer(1, 64).default(4),
-    MAX_BUFFER_BYTES: byteCount(MiB, 64 * GiB).default(256 * MiB),
+    MAX_BUFFER_BYTES: byteCount(MiB, 64 * GiB).default(224 * MiB),
     HEADERS_TIMEOUT_MS: milliseconds(100, 10 * 60 * SECOND).default(20 * SECOND),
     REQUEST_TIMEOUT_MS: milliseconds(100, HOUR).default(60 * SECOND),
     KEEP_ALIVE_TIMEOUT_MS: milliseconds(100, 10 * 60 * SECOND).default(65 * SECOND),

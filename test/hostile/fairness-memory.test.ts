@@ -94,7 +94,7 @@ describe('a hostile slow upload with a huge size hint', () => {
   let hostileKey: string;
   let otherKey: string;
   before(async () => {
-    // Default budget (MAX_BUFFER_BYTES 256 MiB), 1 MiB parts.
+    // Default budget (MAX_BUFFER_BYTES 224 MiB), 1 MiB parts.
     server = await startTestServer('fairness-memory');
     hostileKey = (await server.app.apiKeys.createKey('hostile')).key;
     otherKey = (await server.app.apiKeys.createKey('bystander')).key;
