@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { IN_FLIGHT_STATUSES } from '../domain/transitions.ts';
-import type { UploadStatus } from '../domain/upload-record.ts';
+import { MANIFEST_MEDIA_TYPES, type UploadStatus } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
 import type { UploadKey } from './upload-writer.ts';
@@ -48,16 +48,18 @@ export class InterruptedUploadClaims {
 
   /**
    * Orphans that could go on from what storage holds: UPLOADING plain media (no HLS/DASH manifest)
-   * whose media is not stored whole yet. The caller pauses each with a conditional update.
+   * whose media is not stored whole yet (`isResumable` in SQL). The caller pauses each with a
+   * conditional update.
    */
   async resumableOrphans(selector: OrphanSelector): Promise<UploadKey[]> {
     const [condition, params] = this.#orphanCondition(selector, 1);
     const rows = await this.prisma.$queryRawUnsafe<Array<{ tenant_id: string; id: string }>>(
       `SELECT c.tenant_id::text, c.id::text FROM ${this.#uploads} c
-       WHERE c.status = 'UPLOADING' AND c.media_type NOT IN ('m3u8', 'mpd') AND ${condition}
+       WHERE c.status = 'UPLOADING' AND c.media_type <> ALL($${params.length + 1}::text[]) AND ${condition}
          AND NOT EXISTS (SELECT 1 FROM ${this.#files} f
                          WHERE f.tenant_id = c.tenant_id AND f.upload_id = c.id AND f.role = 'MEDIA' AND f.stored_at IS NOT NULL)`,
       ...params,
+      MANIFEST_MEDIA_TYPES,
     );
     return rows.map((row) => ({ tenantId: row.tenant_id, id: row.id }));
   }

@@ -4,6 +4,9 @@ export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
 
 export const TERMINAL_STATUSES: ReadonlySet<UploadStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
+/** Media types of HLS/DASH manifest uploads: never resumable (an interrupted one fails as a whole). */
+export const MANIFEST_MEDIA_TYPES: readonly string[] = ['m3u8', 'mpd'];
+
 export const FILE_ROLES = ['MEDIA', 'COVER', 'SEGMENT'] as const;
 export type FileRole = (typeof FILE_ROLES)[number];
 

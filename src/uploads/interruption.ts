@@ -1,3 +1,4 @@
+import { MANIFEST_MEDIA_TYPES } from '../domain/upload-record.ts';
 import { VodError } from '../errors/vod-error.ts';
 import type { InterruptedEnd } from '../db/interrupted-upload-claims.ts';
 
@@ -74,8 +75,11 @@ export interface ResumabilityFacts {
   readonly mediaStored: boolean;
 }
 
-/** A plain media file whose session exists and whose media is not yet stored whole. */
+/**
+ * A plain media file whose session exists and whose media is not yet stored whole. The lease sweep
+ * asks the same in SQL (InterruptedUploadClaims.resumableOrphans), from the same manifest types.
+ */
 export function isResumable(facts: ResumabilityFacts): boolean {
-  const manifest = facts.mediaType === 'm3u8' || facts.mediaType === 'mpd';
+  const manifest = MANIFEST_MEDIA_TYPES.includes(facts.mediaType);
   return facts.status === 'UPLOADING' && !manifest && !facts.mediaStored;
 }

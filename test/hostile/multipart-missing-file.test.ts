@@ -15,11 +15,10 @@ after(async () => {
 
 describe('a mapped file missing after another was stored', () => {
   // The body's end is the first moment the cover is known to be missing; the media is stored by
-  // then. The request is refused with the right code, but the pipeline cannot delete an object it
-  // stored (the ObjectStore port has no delete), so the media object stays without a committed media.
+  // then. The request is refused with the right code, and the failed upload's storage cleanup
+  // deletes the media object it stored (no object is left without a committed media).
   it(
     'a cover the map names but the body never carries: InvalidParameter (400), nothing left stored',
-    { todo: 'a failed upload still leaves its already stored objects: ObjectStore needs a delete for the pipeline to clean up' },
     async () => {
       const body = Buffer.concat([
         operations({ cover: null, coverType: 'jpg' }),
