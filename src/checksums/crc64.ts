@@ -13,11 +13,25 @@ import { createCRC64, type IHasher } from 'hash-wasm';
 const hasher: IHasher = await createCRC64();
 hasher.init();
 const INITIAL_STATE: Uint8Array = hasher.save();
+/** Saves the running state the hasher holds into the checksum it belongs to. */
+interface StateHolder {
+  save(): void;
+}
 /** The checksum whose running state the hasher holds now (saved only when another needs the hasher). */
-let owner: Crc64 | undefined;
+let holder: StateHolder | undefined;
+
+function releaseHasher(): void {
+  holder?.save();
+  holder = undefined;
+}
 
 export class Crc64 {
   #state: Uint8Array = INITIAL_STATE;
+  readonly #holder: StateHolder = {
+    save: () => {
+      this.#state = hasher.save();
+    },
+  };
   /** When continuing an earlier checksum: its value, and the bytes hashed since. */
   #before: bigint | undefined;
   #length = 0;
@@ -36,17 +50,12 @@ export class Crc64 {
     this.#length += buf.length;
   }
 
-  /** Loads this checksum's state into the hasher, saving the previous owner's first. */
+  /** Loads this checksum's state into the hasher, saving the previous holder's first. */
   #own(): void {
-    if (owner === this) return;
-    if (owner !== undefined) owner.#release();
+    if (holder === this.#holder) return;
+    releaseHasher();
     hasher.load(this.#state);
-    owner = this;
-  }
-
-  #release(): void {
-    this.#state = hasher.save();
-    owner = undefined;
+    holder = this.#holder;
   }
 
   /** The checksum so far as an unsigned decimal string (the `x-cos-hash-crc64ecma` form). */
@@ -56,7 +65,7 @@ export class Crc64 {
 
   digestBigInt(): bigint {
     // Finishing disturbs the hasher's state: whoever holds it keeps it first; the next update loads again.
-    if (owner !== undefined) owner.#release();
+    releaseHasher();
     hasher.load(this.#state);
     const own = BigInt(`0x${hasher.digest('hex')}`);
     return this.#before === undefined ? own : crc64Combine(this.#before, own, this.#length);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { sendMediaUpload, type MultipartAnswer } from '../support/multipart.ts';
+import { sendMediaUpload, firstErrorExtensions } from '../support/multipart.ts';
 import { PROGRESS_SUBSCRIPTION, subscribeSse } from '../support/subscriptions.ts';
 import { heldBytes, payload, waitFor } from './helpers.ts';
 import { openProcessFixture, waitForStoredParts, type ProcessFixture } from './server-process.ts';
@@ -53,12 +53,6 @@ async function readyzStatus(url: string): Promise<number> {
   return (await fetch(`${url}/readyz`)).status;
 }
 
-function errorOf(answer: MultipartAnswer): Record<string, unknown> {
-  const [error] = answer.body.errors ?? [];
-  assert.ok(error, `expected an error, got ${JSON.stringify(answer.body)}`);
-  return error.extensions ?? {};
-}
-
 describe('SIGTERM with an upload in flight', () => {
   it('turns /readyz 503, refuses new uploads, then interrupts the upload cleanly once the grace runs out, and exits 0', async () => {
     // A grace long enough to look at the draining server, short enough for the test to wait out.
@@ -80,10 +74,10 @@ describe('SIGTERM with an upload in flight', () => {
     // At once: out of the load balancer's rotation, and no new upload is taken.
     await waitFor('/readyz to answer 503', async () => (await readyzStatus(server.url)) === 503);
     const refused = await sendMediaUpload({ url: server.url, key: apiKey, filename: 'late.mp4', content: payload(1000) }).answer;
-    assert.equal(errorOf(refused)['code'], 'ServiceUnavailable');
+    assert.equal(firstErrorExtensions(refused)['code'], 'ServiceUnavailable');
 
     // The grace runs out (the client never sends the rest): the uploader is answered with the code.
-    const interrupted = errorOf(await answer);
+    const interrupted = firstErrorExtensions(await answer);
     assert.equal(interrupted['code'], 'Interrupted');
     assert.equal(interrupted['uploadId'], id);
     assert.equal(await server.exited(), 0, `exit code 0\n${server.output()}`);

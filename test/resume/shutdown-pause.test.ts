@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
 import { openProcessFixture, waitForStoredParts, type ProcessFixture } from '../reliability/server-process.ts';
-import { sendMediaUpload, sendMultipart, type MultipartAnswer } from '../support/multipart.ts';
+import { sendMediaUpload, sendMultipart, firstErrorExtensions } from '../support/multipart.ts';
 import { PROGRESS_SUBSCRIPTION, subscribeSse } from '../support/subscriptions.ts';
 import { crc64, sendResume, sha256 } from './helpers.ts';
 
@@ -20,12 +20,6 @@ before(async () => {
 after(async () => {
   await fixture?.dispose();
 });
-
-function errorOf(answer: MultipartAnswer): Record<string, unknown> {
-  const [error] = answer.body.errors ?? [];
-  assert.ok(error, `expected an error, got ${JSON.stringify(answer.body)}`);
-  return error.extensions ?? {};
-}
 
 describe('SIGTERM with resuming on', () => {
   it('pauses the streaming upload instead of failing it, and another instance resumes it', async () => {
@@ -43,7 +37,7 @@ describe('SIGTERM with resuming on', () => {
     emulator.state.resetCounters();
 
     first.child.kill('SIGTERM');
-    const interrupted = errorOf(await answer);
+    const interrupted = firstErrorExtensions(await answer);
     assert.equal(interrupted['code'], 'Interrupted');
     assert.equal(interrupted['uploadId'], id);
     assert.equal(await first.exited(), 0, `exit code 0\n${first.output()}`);
@@ -100,7 +94,7 @@ describe('SIGTERM with resuming on', () => {
       return row?.status === 'UPLOADING' && emulator.state.count('cos.putObject') + emulator.state.count('cos.initiateMultipart') >= 1;
     });
     server.child.kill('SIGTERM');
-    const interrupted = errorOf(await answer);
+    const interrupted = firstErrorExtensions(await answer);
     assert.equal(interrupted['code'], 'Interrupted');
     assert.equal(await server.exited(), 0, `exit code 0\n${server.output()}`);
     segment.release();

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
@@ -142,3 +143,10 @@ export const UPLOAD_MUTATION = `mutation Upload($input: UploadMediaInput!) {
     createdAt updatedAt finishedAt
   }
 }`;
+
+/** The `extensions` of an answer's first error; fails the test when the answer has no error. */
+export function firstErrorExtensions(answer: MultipartAnswer): Record<string, unknown> {
+  const [error] = answer.body.errors ?? [];
+  assert.ok(error, `expected an error, got ${JSON.stringify(answer.body)}`);
+  return error.extensions ?? {};
+}
