@@ -1,5 +1,5 @@
 // The in-memory SHA-256 states of paused uploads: a state is given out only for the offset it was
-// kept at, only once, only before its window ends, and the registry stays bounded.
+// kept at, only once, only before its window ends, and the registry stays bounded (lru-cache).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -20,23 +20,21 @@ describe('PausedDigests', () => {
     assert.equal(digests.take('t:1', 6), undefined, 'taken once');
   });
 
-  it('gives nothing once the window ended', () => {
+  it('gives nothing once the window ended, and keeps nothing whose window has already ended', async () => {
     const digests = new PausedDigests();
-    digests.keep('t:2', 0, createHash('sha256'), later(1_000));
-    assert.equal(digests.take('t:2', 0, Date.now() + 2_000), undefined);
+    digests.keep('t:2', 0, createHash('sha256'), later(30));
+    digests.keep('t:3', 0, createHash('sha256'), later(-1));
+    assert.equal(digests.size, 1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.equal(digests.take('t:2', 0), undefined);
   });
 
-  it('drops expired entries, then the oldest, to stay within its bound', () => {
+  it('stays within its bound: the least recently kept go first', () => {
     const digests = new PausedDigests(3);
-    digests.keep('a', 1, createHash('sha256'), later(-1));
-    digests.keep('b', 1, createHash('sha256'), later(60_000));
-    digests.keep('c', 1, createHash('sha256'), later(60_000));
-    digests.keep('d', 1, createHash('sha256'), later(60_000));
-    assert.equal(digests.size, 3);
-    assert.equal(digests.take('a', 1), undefined, 'the expired one went first');
+    for (const key of ['b', 'c', 'd']) digests.keep(key, 1, createHash('sha256'), later(60_000));
     digests.keep('e', 1, createHash('sha256'), later(60_000));
     assert.equal(digests.size, 3);
-    assert.equal(digests.take('b', 1), undefined, 'then the oldest');
+    assert.equal(digests.take('b', 1), undefined, 'the oldest went');
     assert.ok(digests.take('e', 1) !== undefined);
   });
 });
