@@ -32,6 +32,8 @@ function wsWatcher(url: string, key: string, id: string) {
     webSocketImpl: WebSocket,
     connectionParams: { Authorization: `Bearer ${key}` },
     lazy: false,
+    // The server's 1001 close reaches `on.closed` below; graphql-ws would also console.error it.
+    onNonLazyError: () => undefined,
     retryAttempts: 0,
     on: { connected: () => connected(), closed: (event) => closedWith((event as { code: number }).code) },
   });
