@@ -171,6 +171,44 @@ describe('resumeUpload', () => {
     assert.equal(emulator.state.object(row.storageBucket!, file.storageKey!)?.crc64, crc64(paused.source));
   });
 
+  for (const firstResumeOn of ['the pausing instance', 'another instance'] as const) {
+    it(`pauses a resume cut again (first resume on ${firstResumeOn}) and completes it with the whole file's digests`, async () => {
+      const paused = await uploadCutAt40(serverA);
+      const firstServer = firstResumeOn === 'the pausing instance' ? serverA : serverB;
+      // The resume's body is cut again after about half of the rest.
+      const proxy = await startCuttingProxy(firstServer.url, { cutAfterBytes: Math.floor((SIZE - paused.offset) / 2) });
+      let offset: number;
+      try {
+        const cut = sendResume({ url: proxy.url, key: keyA, id: paused.id, offset: paused.offset, rest: paused.source.subarray(paused.offset) });
+        await assert.rejects(cut.answer, 'the cut client gets no answer');
+        const again = await waitFor('the resumed upload to pause again', async () => {
+          const current = await record(firstServer, keyA, paused.id);
+          return current?.status === 'PAUSED' ? current : undefined;
+        });
+        offset = again.resumableOffset ?? -1;
+      } finally {
+        await proxy.close();
+      }
+      assert.ok(offset > paused.offset && offset % MiB === 0, `paused again further on, at a part boundary (${paused.offset} → ${offset})`);
+
+      const readsBefore = emulator.state.count('cos.getObject');
+      const done = await sendResume({ url: firstServer.url, key: keyA, id: paused.id, offset, rest: paused.source.subarray(offset) }).answer;
+      assert.equal(done.body.errors, undefined, JSON.stringify(done.body.errors));
+      const upload = done.body.data?.['resumeUpload'] as { status: string; files: Array<{ role: string; bytes: number; sha256: string }> };
+      assert.equal(upload.status, 'SUCCEEDED');
+      assert.deepEqual(
+        upload.files.map(({ bytes, sha256: digest }) => ({ bytes, digest })),
+        [{ bytes: SIZE, digest: sha256(paused.source) }],
+      );
+      // The pausing instance carries its SHA-256 through both resumes; another one has none to carry.
+      const readsBack = firstResumeOn === 'the pausing instance' ? 0 : 1;
+      assert.equal(emulator.state.count('cos.getObject') - readsBefore, readsBack);
+      const row = await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: { tenantId: tenantA, id: paused.id } } });
+      const file = await database.db.prisma.storedFile.findFirstOrThrow({ where: { tenantId: tenantA, uploadId: paused.id, role: 'MEDIA' } });
+      assert.equal(emulator.state.object(row.storageBucket!, file.storageKey!)?.crc64, crc64(paused.source));
+    });
+  }
+
   it('refuses a wrong offset with the right one, and another tenant or an unknown id as not found', async () => {
     const paused = await uploadCutAt40(serverA);
     const wrong = await sendResume({ url: serverB.url, key: keyA, id: paused.id, offset: paused.offset + 1, rest: Buffer.alloc(16) }).answer;
