@@ -86,6 +86,8 @@ interface RunControl {
    * client's streams when it can pause (parts in flight finish and are kept), else the whole upload.
    */
   interrupt: (outcome: InterruptionOutcome) => void;
+  /** A resume's SHA-256 state at its offset, kept again should the resume pause right there. */
+  sha256Start?: { readonly offset: number; readonly state: Hash } | undefined;
 }
 
 function newRunControl(): RunControl {
@@ -254,14 +256,15 @@ export class UploadService {
         signal: controllers.sources.signal,
       });
     } catch (error) {
-      // Before any byte moved: the upload goes back to PAUSED when the client went away again,
-      // otherwise it fails and its kept multipart upload is aborted.
+      // Before any byte moved: the upload goes back to PAUSED at the same offset, whatever went
+      // wrong with this request (the client went away, a malformed body, a shutdown), so one bad
+      // resume cannot throw away what storage holds. Without a VOD session to resume, it fails and
+      // its kept multipart upload is aborted.
       const failure = toVodError(error);
       const tracker = new UploadTracker(key, await this.mustFind(key), this.deps);
       const interruptedByShutdown = control.interruption !== undefined;
       const paused =
-        (failure.code === 'RequestCanceled' || interruptedByShutdown) &&
-        (await this.pause(key, tracker, interruptedByShutdown ? pausedByShutdown() : failure));
+        state !== undefined && (await this.pause(key, tracker, interruptedByShutdown ? pausedByShutdown() : failure));
       if (paused && interruptedByShutdown) throw pausedByShutdown().withUploadId(key.id);
       if (!paused) {
         await this.deps.writer.markEnded(key, 'FAILED', { code: failure.code, message: failure.message });
@@ -274,6 +277,7 @@ export class UploadService {
     const kept = resumeState.parts;
     const lastKept = kept.at(-1);
     const sha256State = this.#pausedDigests.take(topicKey(key.tenantId, key.id), request.offset);
+    if (sha256State !== undefined) control.sha256Start = { offset: request.offset, state: sha256State };
     const parts =
       sha256State !== undefined && lastKept !== undefined && lastKept.endOffset === request.offset
         ? [...kept.slice(0, -1), { ...lastKept, sha256: sha256State }]
@@ -420,7 +424,8 @@ export class UploadService {
     // Parts are recorded off the pipeline's path; a pause waits for them.
     let partWrites: Promise<void> = Promise.resolve();
     // The media's SHA-256 state at the end of each part stored (by end offset), for the pause's offset.
-    const sha256AtPartEnds = new Map<number, Hash>();
+    const start = control.sha256Start;
+    const sha256AtPartEnds = new Map<number, Hash>(start === undefined ? [] : [[start.offset, start.state]]);
     clientSignal.addEventListener('abort', onClientGone, { once: true });
     if (clientSignal.aborted) onClientGone();
     const stopListeningForCancel = this.listenForCancel(topic, cancel);
