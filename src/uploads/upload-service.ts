@@ -239,6 +239,11 @@ export class UploadService {
     if (record.status === 'PAUSED' && record.coverType !== null && request.cover === undefined) {
       throw new VodError('InvalidParameter', 'This upload has a cover: send it again with the resume.', { uploadId: key.id });
     }
+    if (record.status === 'PAUSED' && record.coverType === null && request.cover !== undefined) {
+      throw new VodError('InvalidParameter', 'This upload was started without a cover: a resume cannot add one; resume without it.', {
+        uploadId: key.id,
+      });
+    }
     const now = new Date();
     if (!(await this.deps.writer.claimResume(key, request.offset, this.deps.instanceId, now))) {
       throw await this.resumeRefusal(key, request.offset, now);

@@ -233,6 +233,18 @@ describe('resumeUpload', () => {
     assert.deepEqual([upload.status, upload.files[0]?.sha256], ['SUCCEEDED', sha256(paused.source)]);
   });
 
+  it('refuses a resume that brings a cover the upload never had, and changes nothing', async () => {
+    const paused = await uploadCutAt40(serverA);
+    const rest = paused.source.subarray(paused.offset);
+    const refused = await sendResume({ url: serverA.url, key: keyA, id: paused.id, offset: paused.offset, rest, cover: payload(1000) }).answer;
+    assert.equal(refused.body.errors?.[0]?.extensions?.['code'], 'InvalidParameter');
+    assert.match(refused.body.errors?.[0]?.message ?? '', /without a cover/);
+    const after = await record(serverA, keyA, paused.id);
+    assert.deepEqual([after?.status, after?.resumableOffset], ['PAUSED', paused.offset]);
+    const done = await sendResume({ url: serverA.url, key: keyA, id: paused.id, offset: paused.offset, rest }).answer;
+    assert.equal((done.body.data?.['resumeUpload'] as { status: string } | undefined)?.status, 'SUCCEEDED', JSON.stringify(done.body.errors));
+  });
+
   it('refuses a wrong offset with the right one, and another tenant or an unknown id as not found', async () => {
     const paused = await uploadCutAt40(serverA);
     const wrong = await sendResume({ url: serverB.url, key: keyA, id: paused.id, offset: paused.offset + 1, rest: Buffer.alloc(16) }).answer;

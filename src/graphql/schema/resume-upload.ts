@@ -12,7 +12,7 @@ const ResumeUploadInput = builder.inputType('ResumeUploadInput', {
       description: "Must equal the upload's resumableOffset; otherwise ResumeOffsetMismatch with extensions.resumableOffset.",
     }),
     media: t.field({ type: 'Upload', required: true, description: "The media's bytes from `offset` on." }),
-    cover: t.field({ type: 'Upload', required: false, description: 'The cover, sent again whole (required when the upload has one).' }),
+    cover: t.field({ type: 'Upload', required: false, description: 'The cover, sent again whole: required when the upload has one, refused when it has none.' }),
   }),
 });
 
