@@ -7,8 +7,8 @@ import { createCRC64, type IHasher } from 'hash-wasm';
  * The bytes are hashed by hash-wasm's CRC-64 (WebAssembly; its default polynomial is this one), about
  * twice the speed of the table-driven JavaScript this replaced. One WebAssembly instance serves every
  * running checksum: each `Crc64` keeps its own 12-byte state, loaded into the hasher when another
- * checksum used it last (and saved then), so a checksum can be created synchronously anywhere. Only the combine step below is our own code: the
- * library has none.
+ * checksum used it last (and saved then), so a checksum can be created synchronously anywhere.
+ * Only that hand-over and the combine step below are our own code: the library has neither.
  */
 const hasher: IHasher = await createCRC64();
 hasher.init();
