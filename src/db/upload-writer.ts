@@ -236,13 +236,24 @@ export class UploadWriter {
     });
   }
 
-  /** A media part storage acknowledged: what a resume continues from. */
-  async recordPart(key: UploadKey, part: { partNumber: number; etag: string; bytes: number; endOffset: number; crc64: string }): Promise<void> {
-    const data = { etag: part.etag, bytes: BigInt(part.bytes), endOffset: BigInt(part.endOffset), crc64: part.crc64 };
-    await this.prisma.uploadPart.upsert({
-      where: { tenantId_uploadId_partNumber: { tenantId: key.tenantId, uploadId: key.id, partNumber: part.partNumber } },
-      create: { tenantId: key.tenantId, uploadId: key.id, partNumber: part.partNumber, ...data },
-      update: data,
+  /**
+   * Media parts storage acknowledged: what a resume continues from. One statement per batch. A part
+   * number already recorded is left as it is: within a run each part is recorded once, and a pause
+   * deletes the parts a resume will send again (see markPaused).
+   */
+  async recordParts(key: UploadKey, parts: ReadonlyArray<{ partNumber: number; etag: string; bytes: number; endOffset: number; crc64: string }>): Promise<void> {
+    if (parts.length === 0) return;
+    await this.prisma.uploadPart.createMany({
+      data: parts.map((part) => ({
+        tenantId: key.tenantId,
+        uploadId: key.id,
+        partNumber: part.partNumber,
+        etag: part.etag,
+        bytes: BigInt(part.bytes),
+        endOffset: BigInt(part.endOffset),
+        crc64: part.crc64,
+      })),
+      skipDuplicates: true,
     });
   }
 

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
 import { resumeMediaUpload } from '../pipeline/resume-upload.ts';
+import type { StoredPart } from '../pipeline/object-upload.ts';
 import {
   coverComesLate,
   uploadMedia,
@@ -25,6 +26,7 @@ import { UploadTracker } from './upload-tracker.ts';
 import { interruptionOutcome, isResumable, pauseOrFail, pausedByShutdown, type InterruptionOutcome } from './interruption.ts';
 import type { StorageCleaner } from './storage-cleaner.ts';
 import { PausedDigests } from './paused-digests.ts';
+import { PartRecorder } from './part-recorder.ts';
 
 export interface UploadServiceDependencies {
   readonly reader: UploadRepository;
@@ -75,6 +77,8 @@ const MAX_BUFFERED_COVER_BYTES = 16 * 1024 * 1024;
 const CANCEL_SETTLE_MS = 30_000;
 /** After the grace, how long interrupted uploads get to record their end and answer their clients. */
 const INTERRUPT_SETTLE_MS = 15_000;
+/** How long a stored part may wait to be recorded (see PartRecorder). */
+const PART_RECORD_INTERVAL_MS = 250;
 
 /** How one admitted upload is stopped: its abort controller, and why it was interrupted, if it was. */
 interface RunControl {
@@ -426,8 +430,11 @@ export class UploadService {
       if (resumable()) controllers.sources.abort(outcome.reason);
       else controller.abort(outcome.reason);
     };
-    // Parts are recorded off the pipeline's path; a pause waits for them.
-    let partWrites: Promise<void> = Promise.resolve();
+    // Parts are recorded off the pipeline's path, in batches; a pause waits for them.
+    const partRecords = new PartRecorder<StoredPart>((parts) => this.deps.writer.recordParts(key, parts), {
+      intervalMs: PART_RECORD_INTERVAL_MS,
+      onError: (error) => this.deps.logger.warn({ err: error, uploadId: key.id }, 'could not record parts'),
+    });
     // The media's SHA-256 state at the end of each part stored (by end offset), for the pause's offset.
     const start = control.sha256Start;
     const sha256AtPartEnds = new Map<number, Hash>(start === undefined ? [] : [[start.offset, start.state]]);
@@ -468,9 +475,7 @@ export class UploadService {
           onMediaPartStored: resumeEnabled
             ? (part) => {
                 if (part.sha256 !== undefined) keepRecent(sha256AtPartEnds, part.endOffset, part.sha256);
-                partWrites = partWrites
-                  .then(() => this.deps.writer.recordPart(key, part))
-                  .catch((error: unknown) => this.deps.logger.warn({ err: error, uploadId: key.id }, 'could not record a part'));
+                partRecords.add(part);
               }
             : undefined,
           keepMediaOpenOnFailure: resumeEnabled ? resumable : undefined,
@@ -480,7 +485,7 @@ export class UploadService {
     } catch (error) {
       const failure = toVodError(error);
       if (resumable()) {
-        await partWrites;
+        await partRecords.flush();
         const reason = control.interruption === undefined ? failure : pausedByShutdown();
         const paused = await this.pause(key, tracker, reason, (offset) => sha256AtPartEnds.get(offset));
         if (paused) throw reason.withUploadId(key.id);
@@ -488,6 +493,7 @@ export class UploadService {
       const status = control.interruption?.status ?? (canceledByUser ? 'CANCELED' : 'FAILED');
       throw await this.fail(key, tracker, failure, { status, discardStorage: control.interruption?.discardStorage ?? true });
     } finally {
+      partRecords.close();
       clientSignal.removeEventListener('abort', onClientGone);
       stopListeningForCancel();
       this.#running.delete(topic);
