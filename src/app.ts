@@ -90,7 +90,7 @@ export function createApp(deps: AppDependencies): App {
   const metrics = new UploadMetrics();
   const uploadService = new UploadService({
     reader: uploadReader,
-    writer: new UploadWriter(db.prisma),
+    writer: new UploadWriter(db.prisma, db.schema),
     pubsub: deps.events.pubsub,
     pipeline: deps.pipeline,
     metrics,

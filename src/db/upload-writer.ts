@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
 import type { FileRole, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
+import { quoteIdent } from './migrate.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
 
 /** Identifies one upload: ids are per tenant. */
@@ -50,7 +51,15 @@ export interface OpenMultipart {
  * machine allows before them, so two writers can never move one upload in incompatible ways.
  */
 export class UploadWriter {
-  constructor(private readonly prisma: PrismaClient) {}
+  readonly #parts: string;
+
+  /** `schema`: the database schema the tables live in (for the one statement written in SQL). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    schema: string,
+  ) {
+    this.#parts = `${quoteIdent(schema)}."upload_parts"`;
+  }
 
   /**
    * Writes the PENDING record, or takes over a FAILED/CANCELED one with the same id. A SUCCEEDED id
@@ -237,24 +246,25 @@ export class UploadWriter {
   }
 
   /**
-   * Media parts storage acknowledged: what a resume continues from. One statement per batch. A part
-   * number already recorded is left as it is: within a run each part is recorded once, and a pause
-   * deletes the parts a resume will send again (see markPaused).
+   * Media parts storage acknowledged: what a resume continues from. One statement per batch, in
+   * SQL of its own (a query builder call would be compiled anew for every batch size); a part
+   * recorded again takes the newer values.
    */
   async recordParts(key: UploadKey, parts: ReadonlyArray<{ partNumber: number; etag: string; bytes: number; endOffset: number; crc64: string }>): Promise<void> {
     if (parts.length === 0) return;
-    await this.prisma.uploadPart.createMany({
-      data: parts.map((part) => ({
-        tenantId: key.tenantId,
-        uploadId: key.id,
-        partNumber: part.partNumber,
-        etag: part.etag,
-        bytes: BigInt(part.bytes),
-        endOffset: BigInt(part.endOffset),
-        crc64: part.crc64,
-      })),
-      skipDuplicates: true,
-    });
+    const values: string[] = [];
+    const params: unknown[] = [key.tenantId, key.id];
+    for (const part of parts) {
+      const at = params.length;
+      params.push(part.partNumber, part.etag, String(part.bytes), String(part.endOffset), part.crc64);
+      values.push(`($1::uuid, $2::uuid, $${at + 1}::int, $${at + 2}, $${at + 3}::bigint, $${at + 4}::bigint, $${at + 5})`);
+    }
+    await this.prisma.$executeRawUnsafe(
+      `INSERT INTO ${this.#parts} (tenant_id, upload_id, part_number, etag, bytes, end_offset, crc64) VALUES ${values.join(', ')}
+       ON CONFLICT (tenant_id, upload_id, part_number)
+       DO UPDATE SET etag = EXCLUDED.etag, bytes = EXCLUDED.bytes, end_offset = EXCLUDED.end_offset, crc64 = EXCLUDED.crc64`,
+      ...params,
+    );
   }
 
   /**

@@ -126,7 +126,7 @@ describe('resume after the serving process was killed', () => {
     const report = await recoverInterruptedUploads(INSTANCE_ID, {
       claims: new InterruptedUploadClaims(database.db.prisma, database.schema),
       reader: new UploadRepository(database.db.prisma),
-      writer: new UploadWriter(database.db.prisma),
+      writer: new UploadWriter(database.db.prisma, database.schema),
       cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(database.db.prisma, database.schema), pipeline, logger }),
       pubsub: other.events.pubsub,
       logger,
