@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import { createHash } from 'node:crypto';
 import { crc64 } from '../../src/checksums/crc64.ts';
 import { sendMultipart, type MultipartAnswer } from '../support/multipart.ts';
@@ -22,14 +23,14 @@ export function sendResume(options: {
   offset: number;
   rest: Buffer | (() => AsyncIterable<Buffer>);
   cover?: Buffer;
-}): { answer: Promise<MultipartAnswer> } {
+}): { request: http.ClientRequest; answer: Promise<MultipartAnswer> } {
   const files = [{ field: '0', filename: 'resumed.mp4', content: options.rest }];
   const map: Record<string, string[]> = { 0: ['variables.input.media'] };
   if (options.cover !== undefined) {
     files.push({ field: '1', filename: 'cover.jpg', content: options.cover });
     map[1] = ['variables.input.cover'];
   }
-  const { answer } = sendMultipart({
+  const { request, answer } = sendMultipart({
     url: options.url,
     key: options.key,
     query: RESUME_MUTATION,
@@ -37,7 +38,7 @@ export function sendResume(options: {
     map,
     files,
   });
-  return { answer };
+  return { request, answer };
 }
 
 export function sha256(data: Buffer): string {
