@@ -44,7 +44,7 @@ export function pausedByShutdown(): VodError {
 /**
  * What becomes of an upload that was interrupted before it finished: the one decision between
  * PAUSED (resumable: its multipart upload is kept until `resumableUntil`) and FAILED. The client
- * going away mid-media uses it; graceful shutdown and the sweep of a dead instance's uploads are
+ * going away mid-media uses it; graceful shutdown and the sweep of a dead instance's uploads
  * call it too, so every interruption follows one rule.
  */
 export interface InterruptionFacts {
