@@ -8,44 +8,21 @@ import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import {
   assertProgressEndsIn,
-  CANCEL_QUERY,
+  cancelThrough,
   coverFile,
   mediaFile,
-  PROGRESS_QUERY,
   TrickleFile,
   uploadWithFetch,
   waitFor,
-  type Snapshot,
+  watchProgress,
 } from './support.ts';
 
 let server: TestServer;
 let key: string;
 let client: Client;
 
-function watch(id: string): { snapshots: Snapshot[]; done: Promise<void> } {
-  const snapshots: Snapshot[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    client.subscribe<{ uploadProgress: Snapshot }>(
-      { query: PROGRESS_QUERY, variables: { id } },
-      {
-        next: (result) => {
-          if (result.errors) reject(new Error(JSON.stringify(result.errors)));
-          if (result.data) snapshots.push(result.data.uploadProgress);
-        },
-        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
-        complete: resolve,
-      },
-    );
-  });
-  return { snapshots, done };
-}
-
-async function cancel(id: string): Promise<{ status: string }> {
-  const result = await client.iterate<{ cancelUpload: { status: string } }>({ query: CANCEL_QUERY, variables: { id } }).next();
-  const value = result.value as { data?: { cancelUpload: { status: string } } } | undefined;
-  assert.ok(value?.data, JSON.stringify(result.value));
-  return value.data.cancelUpload;
-}
+const watch = (id: string) => watchProgress(client, id);
+const cancel = (id: string) => cancelThrough(client, id);
 
 before(async () => {
   server = await startTestServer('client-ws');

@@ -125,3 +125,39 @@ export async function uploadWithFetch(url: string, key: string, input: Record<st
   });
   return (await response.json()) as FetchAnswer;
 }
+
+/** What graphql-sse's and graphql-ws's clients both offer: a subscription into a sink, and an iteration. */
+export interface SubscribingClient {
+  subscribe<Data>(
+    request: { query: string; variables: Record<string, unknown> },
+    sink: { next(value: { data?: Data | null; errors?: unknown }): void; error(error: unknown): void; complete(): void },
+  ): () => void;
+  iterate<Data>(request: { query: string; variables: Record<string, unknown> }): AsyncIterableIterator<{ data?: Data | null }>;
+}
+
+/** Follows uploadProgress for `id` until the subscription completes (rejects on an error). */
+export function watchProgress(client: SubscribingClient, id: string): { snapshots: Snapshot[]; done: Promise<void> } {
+  const snapshots: Snapshot[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    client.subscribe<{ uploadProgress: Snapshot }>(
+      { query: PROGRESS_QUERY, variables: { id } },
+      {
+        next: (result) => {
+          if (result.errors) reject(new Error(JSON.stringify(result.errors)));
+          if (result.data) snapshots.push(result.data.uploadProgress);
+        },
+        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        complete: resolve,
+      },
+    );
+  });
+  return { snapshots, done };
+}
+
+/** cancelUpload through the client (a single-result operation). */
+export async function cancelThrough(client: SubscribingClient, id: string): Promise<{ status: string }> {
+  const result = await client.iterate<{ cancelUpload: { status: string } }>({ query: CANCEL_QUERY, variables: { id } }).next();
+  const value = result.value as { data?: { cancelUpload: { status: string } } } | undefined;
+  assert.ok(value?.data, JSON.stringify(result.value));
+  return value.data.cancelUpload;
+}
