@@ -1,7 +1,7 @@
-// Shared by the CLI tests of a network failure: a random media file on disk, an upload of it by
-// `vod-upload` through a proxy that cuts its connection once at ~40 %, and a download to compare.
+// Shared by the CLI tests of a network failure: a random media file on disk, and an upload of it by
+// `vod-upload` through a proxy that cuts its connection once at ~40 %.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,6 @@ import type { TestServer } from '../support/server.ts';
 import { startCuttingProxy } from '../support/tcp-proxy.ts';
 import { runVodUpload } from './run-vod-upload.ts';
 
-export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 export const MEDIA_BYTES = 4 * 1024 * 1024;
 
 /** A random media file written before the file's tests and removed after them. */
@@ -27,12 +26,6 @@ export function mediaOnDisk(prefix: string): { readonly path: string; readonly b
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
   return file;
-}
-
-export async function download(url: string): Promise<Buffer> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200, `GET ${url}`);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 /** Uploads `mediaPath` through a proxy that cuts the upload's connection at ~40 % of the media. */

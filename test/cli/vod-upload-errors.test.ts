@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { manifestSegments } from '../../src/client/local-files.ts';
 import { runVodUploadCommand } from '../../src/cli/vod-upload-command.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { cliServer } from './cli-server.ts';
 import { runVodUpload } from './run-vod-upload.ts';
 
-let server: TestServer;
-let key: string;
-let dir: string;
-
-before(async () => {
-  server = await startTestServer('vod_upload_cli_errors');
-  key = (await server.app.apiKeys.createKey('cli-errors')).key;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'vod-upload-errors-'));
-  await writeFile(path.join(dir, 'small.mp4'), randomBytes(1000));
-});
-after(async () => {
-  await server.dispose();
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = cliServer('vod_upload_cli_errors', { keyLabel: 'cli-errors', tmpPrefix: 'vod-upload-errors-', files: { 'small.mp4': randomBytes(1000) } });
 
 /** The command in this process (the exit-code paths that need no real process). */
 async function command(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -40,12 +26,14 @@ async function command(args: string[], env: Record<string, string> = {}): Promis
 }
 
 async function uploadCount(): Promise<number> {
+  const { server, key } = cli;
   const answer = await server.graphql('{ uploads(first: 100) { edges { node { id } } } }', { key });
   return ((answer.body.data?.['uploads'] as { edges: unknown[] }).edges).length;
 }
 
 describe('vod-upload refuses', () => {
   it('manifest references that are URLs, absolute, leave the folder or are missing (finding them needs no server)', async () => {
+    const { dir } = cli;
     const bad = path.join(dir, 'bad');
     await mkdir(path.join(bad, 'sub'), { recursive: true });
     await writeFile(path.join(dir, 'outside.ts'), randomBytes(100));
@@ -72,6 +60,7 @@ describe('vod-upload refuses', () => {
   });
 
   it('a manifest with a bad reference: exit 2 before anything is sent', async () => {
+    const { server, key, dir } = cli;
     await writeFile(path.join(dir, 'index.m3u8'), '#EXTM3U\n#EXTINF:4,\n../escape.ts\n#EXT-X-ENDLIST\n');
     const { code, stderr } = await command([path.join(dir, 'index.m3u8'), '--server', server.url, '--key', key]);
     assert.equal(code, 2, stderr);
@@ -80,6 +69,7 @@ describe('vod-upload refuses', () => {
   });
 
   it('a wrong key: exit 3 with AuthFailure, the key not echoed', async () => {
+    const { server, key, dir } = cli;
     const wrong = `${key}x`;
     const { code, stderr, stdout } = await runVodUpload([path.join(dir, 'small.mp4')], { VOD_INGEST_URL: server.url, VOD_INGEST_KEY: wrong }).result;
     assert.equal(code, 3, stderr);
@@ -89,6 +79,7 @@ describe('vod-upload refuses', () => {
   });
 
   it('a missing file, a missing key, a bad number or URL, no media: exit 2 (in process)', async () => {
+    const { server, key, dir } = cli;
     const missing = await command([path.join(dir, 'nope.mp4'), '--server', server.url, '--key', key]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.mp4: no such file/);
@@ -108,6 +99,7 @@ describe('vod-upload refuses', () => {
   });
 
   it('an unreachable server: exit 4 after the retries (in process)', async () => {
+    const { key, dir } = cli;
     const { code, stderr } = await command([path.join(dir, 'small.mp4'), '--server', 'http://127.0.0.1:9', '--key', key, '--retries', '1']);
     assert.equal(code, 4, stderr);
     assert.match(stderr, /NetworkError: Cannot reach http:\/\/127\.0\.0\.1:9\/graphql/);

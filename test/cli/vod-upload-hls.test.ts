@@ -1,38 +1,16 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { describe, it } from 'node:test';
+import { cliServer, sha256 } from './cli-server.ts';
 import { runVodUpload } from './run-vod-upload.ts';
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-let server: TestServer;
-let key: string;
-let dir: string;
-
-before(async () => {
-  server = await startTestServer('vod_upload_cli_hls');
-  key = (await server.app.apiKeys.createKey('cli')).key;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'vod-upload-cli-'));
-});
-after(async () => {
-  await server.dispose();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function record(id: string): Promise<Record<string, unknown>> {
-  const answer = await server.graphql(`query($id: ID!) { upload(id: $id) { id status error { code } files { role path bytes sha256 } } }`, {
-    key,
-    variables: { id },
-  });
-  return answer.body.data?.['upload'] as Record<string, unknown>;
-}
+const cli = cliServer('vod_upload_cli_hls', { keyLabel: 'cli', tmpPrefix: 'vod-upload-cli-' });
 
 describe('vod-upload with a manifest', () => {
   it('sends an HLS manifest with every file it references, nested playlists included, and prints the result', async () => {
+    const { server, key, dir } = cli;
     const hls = path.join(dir, 'hls');
     await mkdir(path.join(hls, 'v1'), { recursive: true });
     const files: Record<string, Buffer> = {
@@ -60,7 +38,7 @@ describe('vod-upload with a manifest', () => {
     assert.match(stdout, /^RequestId: \S+$/m);
     const id = /^UploadId: (\S+)$/m.exec(stdout)?.[1];
     assert.ok(id, stdout);
-    const stored = (await record(id))['files'] as Array<{ role: string; path: string; sha256: string }>;
+    const stored = (await cli.record(id))['files'] as Array<{ role: string; path: string; sha256: string }>;
     assert.deepEqual(
       stored.filter((file) => file.role === 'SEGMENT').map((file) => file.path).sort(),
       Object.keys(files).sort(),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { download, mediaOnDisk, sha256, uploadThroughCut } from './cut-connection.ts';
+import { download, sha256 } from './cli-server.ts';
+import { mediaOnDisk, uploadThroughCut } from './cut-connection.ts';
 import { jsonEvents } from './run-vod-upload.ts';
 
 const media = mediaOnDisk('vod-upload-restart-');

@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { describe, it } from 'node:test';
+import { cliServer } from './cli-server.ts';
 
-let server: TestServer;
-let key: string;
-let dir: string;
-
-before(async () => {
-  server = await startTestServer('vod_upload_cli_tty');
-  key = (await server.app.apiKeys.createKey('cli-tty')).key;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'vod-upload-tty-'));
-});
-after(async () => {
-  await server.dispose();
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = cliServer('vod_upload_cli_tty', { keyLabel: 'cli-tty', tmpPrefix: 'vod-upload-tty-' });
 
 /** Runs a shell command under a pseudo-terminal (util-linux `script`), returning everything it wrote. */
 function underPty(command: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -35,6 +22,7 @@ function underPty(command: string, env: Record<string, string>): Promise<{ code:
 
 describe('vod-upload on a terminal', () => {
   it('draws a progress bar with the share sent, bytes, rate and ETA, then prints the result', async () => {
+    const { server, key, dir } = cli;
     await writeFile(path.join(dir, 'tty.mp4'), randomBytes(4 * 1024 * 1024));
     // Slow storage keeps the upload running long enough for the bar to be redrawn with a rate.
     server.emulator.faults.set({ delayMs: 150 });

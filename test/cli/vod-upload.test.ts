@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { describe, it } from 'node:test';
+import { cliServer, download, sha256 } from './cli-server.ts';
 import { jsonEvents, runVodUpload } from './run-vod-upload.ts';
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-let server: TestServer;
-let key: string;
-let dir: string;
-
-before(async () => {
-  server = await startTestServer('vod_upload_cli');
-  key = (await server.app.apiKeys.createKey('cli')).key;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'vod-upload-cli-'));
-});
-after(async () => {
-  await server.dispose();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function download(url: string): Promise<Buffer> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200, `GET ${url}`);
-  return Buffer.from(await response.arrayBuffer());
-}
+const cli = cliServer('vod_upload_cli', { keyLabel: 'cli', tmpPrefix: 'vod-upload-cli-' });
 
 describe('vod-upload', () => {
   it('uploads a file with a cover and prints JSON events and the final record (--json)', async () => {
+    const { server, key, dir } = cli;
     const media = randomBytes(3 * 1024 * 1024 + 5);
     const cover = randomBytes(3000);
     await writeFile(path.join(dir, 'Wildlife.mp4'), media);
