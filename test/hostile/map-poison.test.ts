@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
   assertInvariants,
   assertRefused,
@@ -8,6 +8,7 @@ import {
   file,
   intrinsicsSnapshot,
   map,
+  openHostileServer,
   operations,
   postRaw,
   whileAnotherTenantUploads,
@@ -20,9 +21,7 @@ let otherKey: string;
 let intrinsics: Record<string, unknown>;
 
 before(async () => {
-  server = await startTestServer('hmap', { env: { MAX_FILES: String(MAX_FILES) } });
-  key = (await server.app.apiKeys.createKey('hostile')).key;
-  otherKey = (await server.app.apiKeys.createKey('bystander')).key;
+  ({ server, key, otherKey } = await openHostileServer('hmap', { MAX_FILES: String(MAX_FILES) }));
   intrinsics = intrinsicsSnapshot();
 });
 after(async () => {

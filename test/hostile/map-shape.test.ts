@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
   assertInvariants,
   assertRefused,
@@ -9,6 +9,7 @@ import {
   file,
   intrinsicsSnapshot,
   map,
+  openHostileServer,
   operations,
   postRaw,
 } from './support.ts';
@@ -19,8 +20,7 @@ let key: string;
 let intrinsics: Record<string, unknown>;
 
 before(async () => {
-  server = await startTestServer('hmapshape', { env: { MAX_FILES: String(MAX_FILES) } });
-  key = (await server.app.apiKeys.createKey('hostile')).key;
+  ({ server, key } = await openHostileServer('hmapshape', { MAX_FILES: String(MAX_FILES) }));
   intrinsics = intrinsicsSnapshot();
 });
 after(async () => {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
   assertInvariants,
   assertRefused,
   BOUNDARY,
   CLOSING,
   map,
+  openHostileServer,
   operations,
   part,
   postRaw,
@@ -19,9 +20,7 @@ let key: string;
 let otherKey: string;
 
 before(async () => {
-  server = await startTestServer('hmultipart', { env: { MAX_FILES: String(MAX_FILES) } });
-  key = (await server.app.apiKeys.createKey('hostile')).key;
-  otherKey = (await server.app.apiKeys.createKey('bystander')).key;
+  ({ server, key, otherKey } = await openHostileServer('hmultipart', { MAX_FILES: String(MAX_FILES) }));
 });
 after(async () => {
   await server.dispose();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
   assertInvariants,
   assertRefused,
@@ -9,6 +9,7 @@ import {
   field,
   file,
   map,
+  openHostileServer,
   operations,
   part,
   postRaw,
@@ -21,9 +22,7 @@ let key: string;
 let otherKey: string;
 
 before(async () => {
-  server = await startTestServer('hoffspec', { env: { MAX_FILES: String(MAX_FILES) } });
-  key = (await server.app.apiKeys.createKey('hostile')).key;
-  otherKey = (await server.app.apiKeys.createKey('bystander')).key;
+  ({ server, key, otherKey } = await openHostileServer('hoffspec', { MAX_FILES: String(MAX_FILES) }));
 });
 after(async () => {
   await server.dispose();

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { quoteIdent } from '../../src/db/migrate.ts';
 import { sendMediaUpload, UPLOAD_MUTATION } from '../support/multipart.ts';
-import type { TestServer } from '../support/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 export const BOUNDARY = 'hostile7MA4YWxkTrZu0gW';
 
@@ -222,4 +222,15 @@ export function intrinsicsSnapshot(): Record<string, unknown> {
   }
   snapshot['Object.prototype#own'] = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
   return snapshot;
+}
+
+/** A test server for hostile cases with two tenants' keys: the hostile one and a bystander's. */
+export async function openHostileServer(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<{ server: TestServer; key: string; otherKey: string }> {
+  const server = await startTestServer(label, { env });
+  const key = (await server.app.apiKeys.createKey('hostile')).key;
+  const otherKey = (await server.app.apiKeys.createKey('bystander')).key;
+  return { server, key, otherKey };
 }
