@@ -43,6 +43,54 @@ export interface GraphQLBody {
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
+/**
+ * The environment of a server process on `schema` of the test Postgres, talking to `emulator`, with
+ * 1 MiB parts and two in flight; callers add or override (INSTANCE_ID, RESUME_TTL, ...).
+ */
+export function serverProcessEnv(target: { emulator: RunningEmulator; schema: string; dataDir: string }): NodeJS.ProcessEnv {
+  const { emulator } = target;
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('schema', target.schema);
+  return {
+    PATH: process.env['PATH'],
+    HOME: process.env['HOME'],
+    // Port 0: the OS picks a free port and main.ts prints it; no window for another process to take it.
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: target.dataDir,
+    DATABASE_URL: url.toString(),
+    TENCENTCLOUD_SECRET_ID: emulator.secretId,
+    TENCENTCLOUD_SECRET_KEY: emulator.secretKey,
+    VOD_ENDPOINT: emulator.vodEndpoint,
+    COS_ENDPOINT: emulator.cosEndpoint,
+    VOD_REGION: emulator.region,
+    PART_BYTES: String(MiB),
+    DEFAULT_CONCURRENCY: '2',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** Starts `src/main.ts` with `env` and resolves once it listens (rejects with its output if it exits first). */
+export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const server = spawnServer(env);
+  await waitFor(
+    'the server to listen',
+    () => {
+      const { child } = server;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the server exited (${child.exitCode ?? child.signalCode})`);
+      }
+      return server.url !== '';
+    },
+    { timeoutMs: 150_000, intervalMs: 50 },
+  ).catch((error: unknown) => {
+    // A server that never listened is not left running behind the test.
+    server.child.kill('SIGKILL');
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- server output ---\n${server.output()}`);
+  });
+  return server;
+}
+
 export async function openProcessFixture(label: string): Promise<ProcessFixture> {
   const emulatorDir = await mkdtemp(path.join(os.tmpdir(), `${label}-emu-`));
   const emulator = await startEmulator({ port: 0, dataDir: emulatorDir });
@@ -51,49 +99,14 @@ export async function openProcessFixture(label: string): Promise<ProcessFixture>
   const created = await new ApiKeyRepository(db.prisma).createKey(`${label}-tenant`, `${label} test`);
   const started: ServerProcess[] = [];
 
-  const baseEnv = (): NodeJS.ProcessEnv => {
-    const url = new URL(TEST_DATABASE_URL);
-    url.searchParams.set('schema', schema);
-    return {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      // Port 0: the OS picks a free port and main.ts prints it; no window for another process to take it.
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: path.join(emulatorDir, 'server-data'),
-      DATABASE_URL: url.toString(),
-      TENCENTCLOUD_SECRET_ID: emulator.secretId,
-      TENCENTCLOUD_SECRET_KEY: emulator.secretKey,
-      VOD_ENDPOINT: emulator.vodEndpoint,
-      COS_ENDPOINT: emulator.cosEndpoint,
-      VOD_REGION: emulator.region,
-      PART_BYTES: String(MiB),
-      DEFAULT_CONCURRENCY: '2',
-      LOG_LEVEL: 'info',
-    };
-  };
-
   return {
     emulator,
     db,
     apiKey: created.key,
     tenantId: created.tenantId,
     async start(env = {}) {
-      const server = spawnServer({ ...baseEnv(), ...env });
+      const server = await startServerProcess({ ...serverProcessEnv({ emulator, schema, dataDir: path.join(emulatorDir, 'server-data') }), ...env });
       started.push(server);
-      await waitFor(
-        'the server to listen',
-        () => {
-          const { child } = server;
-          if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`the server exited (${child.exitCode ?? child.signalCode})`);
-          }
-          return server.url !== '';
-        },
-        { timeoutMs: 150_000, intervalMs: 50 },
-      ).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- server output ---\n${server.output()}`);
-      });
       return server;
     },
     async graphql(url, query, variables) {

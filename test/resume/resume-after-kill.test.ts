@@ -3,13 +3,11 @@
 // instance resumes it. The killed server is a real child process (src/main.ts); the recovery runs
 // in this process (one child start fewer: starts are slow on a loaded machine).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { UploadRepository } from '../../src/db/upload-repository.ts';
 import { UploadWriter } from '../../src/db/upload-writer.ts';
 import { InterruptedUploadClaims } from '../../src/db/interrupted-upload-claims.ts';
@@ -20,12 +18,12 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { createPipelineDependencies } from '../../src/runtime/pipeline-dependencies.ts';
 import { recoverInterruptedUploads } from '../../src/uploads/recovery.ts';
 import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.ts';
+import { killProcess, serverProcessEnv, startServerProcess, type ServerProcess } from '../reliability/server-process.ts';
+import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { sendMediaUpload } from '../support/multipart.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { crc64, sendResume, sha256 } from './helpers.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const INSTANCE_ID = 'resume-killed-1';
 const MiB = 1024 * 1024;
 
@@ -35,56 +33,18 @@ let database: TestDatabase;
 let other: TestServer;
 let apiKey: string;
 let tenantId: string;
-const children: ChildProcess[] = [];
+const servers: ServerProcess[] = [];
 
-/** `node --import tsx src/main.ts` on the test's schema and emulator; resolves with its URL. */
-async function startServerProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const url = new URL(TEST_DATABASE_URL);
-  url.searchParams.set('schema', database.schema);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: path.join(emulatorDir, 'server-data'),
-      DATABASE_URL: url.toString(),
-      INSTANCE_ID,
-      TENCENTCLOUD_SECRET_ID: emulator.secretId,
-      TENCENTCLOUD_SECRET_KEY: emulator.secretKey,
-      VOD_ENDPOINT: emulator.vodEndpoint,
-      COS_ENDPOINT: emulator.cosEndpoint,
-      VOD_REGION: emulator.region,
-      PART_BYTES: String(MiB),
-      DEFAULT_CONCURRENCY: '2',
-      RESUME_TTL: '1h',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** `src/main.ts` as a process on the test's schema and emulator, as INSTANCE_ID, resuming on. */
+async function startKillableServer(): Promise<ServerProcess> {
+  const server = await startServerProcess({
+    ...serverProcessEnv({ emulator, schema: database.schema, dataDir: path.join(emulatorDir, 'server-data') }),
+    INSTANCE_ID,
+    RESUME_TTL: '1h',
+    LOG_LEVEL: 'warn',
   });
-  children.push(child);
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (output += text));
-  const port = await waitFor(
-    'the server to listen',
-    () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited:\n${output}`);
-      return /GraphQL and GraphiQL at http:\/\/[^:/]+:(\d+)\/graphql/.exec(output)?.[1];
-    },
-    { timeoutMs: 90_000, intervalMs: 50 },
-  ).catch((error: unknown) => {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- server output ---\n${output}`);
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  servers.push(server);
+  return server;
 }
 
 before(async () => {
@@ -98,7 +58,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(children.map(kill));
+  await Promise.all(servers.map((server) => killProcess(server, 'SIGKILL')));
   await other?.dispose();
   await database?.dispose();
   await emulator?.close();
@@ -107,7 +67,7 @@ after(async () => {
 
 describe('resume after the serving process was killed', () => {
   it('pauses the upload when the instance restarts, and another instance completes it', async () => {
-    const first = await startServerProcess();
+    const first = await startKillableServer();
     const id = randomUUID();
     const source = payload(8 * MiB);
     // The client stops after 3 MiB and waits: parts are stored when the process is killed.
@@ -115,7 +75,7 @@ describe('resume after the serving process was killed', () => {
     const { answer } = sendMediaUpload({ url: first.url, key: apiKey, filename: 'killed.mp4', content: body.content, input: { id } });
     answer.catch(() => undefined);
     await waitFor('two recorded parts', async () => (await database.db.prisma.uploadPart.count({ where: { tenantId, uploadId: id } })) >= 2);
-    await kill(first.child);
+    await killProcess(first, 'SIGKILL');
     body.release();
 
     const pipeline = createPipelineDependencies(
