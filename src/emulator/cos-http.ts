@@ -9,33 +9,37 @@ import { resolveCosAddress, type CosAddress } from './cos-route.ts';
 import { errorXml } from './cos-xml.ts';
 import type { CredentialStore } from './credentials.ts';
 import { drain } from './http-util.ts';
+import type { HeldOperation, ResponseHolds } from './response-holds.ts';
 
 export interface CosHttpDeps extends ops.CosOpsDeps {
   readonly credentials: CredentialStore;
   readonly logger: Logger;
   readonly nowSeconds: () => number;
+  readonly holds: ResponseHolds;
 }
 
 type Op = (call: ops.CosCall, deps: ops.CosOpsDeps) => Promise<void>;
+/** An operation and its name (its counter's). */
+type NamedOp = readonly [HeldOperation, Op];
 
-function chooseOperation(method: string, addr: CosAddress): Op | undefined {
+function chooseOperation(method: string, addr: CosAddress): NamedOp | undefined {
   const q = addr.query;
   if (addr.key === '') {
-    if (method === 'GET' && q.has('uploads')) return ops.listMultipartUploads;
+    if (method === 'GET' && q.has('uploads')) return ['cos.listMultipartUploads', ops.listMultipartUploads];
     return undefined;
   }
   switch (method) {
     case 'PUT':
-      return q.has('uploadid') || q.has('partnumber') ? ops.uploadPart : ops.putObject;
+      return q.has('uploadid') || q.has('partnumber') ? ['cos.uploadPart', ops.uploadPart] : ['cos.putObject', ops.putObject];
     case 'POST':
-      if (q.has('uploads')) return ops.initiateMultipart;
-      return q.has('uploadid') ? ops.completeMultipart : undefined;
+      if (q.has('uploads')) return ['cos.initiateMultipart', ops.initiateMultipart];
+      return q.has('uploadid') ? ['cos.completeMultipart', ops.completeMultipart] : undefined;
     case 'GET':
-      return q.has('uploadid') ? ops.listParts : (call, deps) => ops.getObject(call, deps, false);
+      return q.has('uploadid') ? ['cos.listParts', ops.listParts] : ['cos.getObject', (call, deps) => ops.getObject(call, deps, false)];
     case 'HEAD':
-      return (call, deps) => ops.getObject(call, deps, true);
+      return ['cos.headObject', (call, deps) => ops.getObject(call, deps, true)];
     case 'DELETE':
-      return q.has('uploadid') ? ops.abortMultipart : ops.deleteObject;
+      return q.has('uploadid') ? ['cos.abortMultipart', ops.abortMultipart] : ['cos.deleteObject', ops.deleteObject];
     default:
       return undefined;
   }
@@ -50,10 +54,12 @@ export async function handleCos(req: IncomingMessage, res: ServerResponse, deps:
     const addr = resolveCosAddress(req);
     if (addr === undefined) throw cosErrors.noSuchBucket();
     resource = `${addr.bucket}/${addr.key}`;
-    const op = chooseOperation(method, addr);
-    if (op === undefined) throw cosErrors.methodNotAllowed();
+    const chosen = chooseOperation(method, addr);
+    if (chosen === undefined) throw cosErrors.methodNotAllowed();
+    const [name, op] = chosen;
     const readOnly = (method === 'GET' || method === 'HEAD') && !addr.query.has('uploadid');
     verifyCosRequest(req, addr, { credentials: deps.credentials, nowSeconds: deps.nowSeconds(), allowAnonymous: readOnly });
+    deps.holds.apply(name, res);
     await op({ req, res, addr, baseHeaders }, deps);
   } catch (error) {
     deps.counters.increment('cos.error');

@@ -24,6 +24,7 @@ import { handleVod, isVodRequest } from './vod-http.ts';
 import { VodStore } from './vod-store.ts';
 
 export type { FaultController, FaultOptions } from './faults.ts';
+export type { HeldOperation, ResponseHold } from './response-holds.ts';
 export type { EmulatorState } from './state.ts';
 export type { MediaRecord } from './vod-store.ts';
 
@@ -139,7 +140,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await sleep(faults.delayMs);
     }
     if (isVodRequest(req)) return handleVod(req, res, { ctx, faults, counters, logger, defaultRegion: region });
-    return handleCos(req, res, { objects, multipart, faults, counters, credentials, logger, nowSeconds });
+    return handleCos(req, res, { objects, multipart, faults, counters, credentials, logger, nowSeconds, holds: faults.holds });
   }
 
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, (req, res) => {

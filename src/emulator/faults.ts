@@ -1,3 +1,5 @@
+import { ResponseHolds, type HeldOperation, type ResponseHold } from './response-holds.ts';
+
 /**
  * Fault injection for tests. Part failures and resets apply to COS UploadPart requests (and to
  * PutObject when `includePutObject` is set); delays to every VOD/COS request; VOD errors to the next
@@ -47,6 +49,10 @@ export interface FaultController {
   clear(): void;
   /** Queues an error for the next VOD call (of `action`, when given). */
   failNextVod(code: string, options?: { action?: string; message?: string }): void;
+  /** Carries out the next `operation` in full but keeps its answer back until released (crash tests). */
+  holdResponse(operation: HeldOperation): ResponseHold;
+  /** Carries out the next `operation` in full, then drops the connection instead of answering: the answer is lost. */
+  dropResponse(operation: HeldOperation): void;
   get(): FaultOptions;
 }
 
@@ -54,6 +60,7 @@ export class Faults implements FaultController {
   private options: FaultOptions = {};
   private failuresInjected = 0;
   private resetsInjected = 0;
+  readonly holds = new ResponseHolds();
 
   constructor(initial?: FaultOptions, private readonly random: () => number = Math.random) {
     if (initial !== undefined) this.set(initial);
@@ -72,6 +79,15 @@ export class Faults implements FaultController {
 
   clear(): void {
     this.set({});
+    this.holds.clear();
+  }
+
+  holdResponse(operation: HeldOperation): ResponseHold {
+    return this.holds.hold(operation);
+  }
+
+  dropResponse(operation: HeldOperation): void {
+    this.holds.hold(operation, { drop: true }).release();
   }
 
   failNextVod(code: string, options: { action?: string; message?: string } = {}): void {

@@ -5,6 +5,7 @@ import type { CounterName, Counters } from './counters.ts';
 import type { Faults } from './faults.ts';
 import { BodyTooLargeError, header, readBody, sendJson, splitTarget } from './http-util.ts';
 import { requestId as newRequestId } from './ids.ts';
+import type { HeldOperation } from './response-holds.ts';
 import type { Params } from './params.ts';
 import { verifyTc3Request } from './vod-auth.ts';
 import { applyUpload, commitUpload, modifyMediaInfo, parseStreamingManifest, type ActionRequest, type ActionResult, type VodContext } from './vod-actions.ts';
@@ -50,6 +51,7 @@ export async function handleVod(req: IncomingMessage, res: ServerResponse, deps:
     const run = ACTIONS[action];
     if (run === undefined) throw action === '' ? vodErrors.missing('X-TC-Action') : vodErrors.invalidAction(action);
     deps.counters.increment(`vod.${action}` as CounterName);
+    deps.faults.holds.apply(`vod.${action}` as HeldOperation, res);
     if (header(req.headers, 'x-tc-version') !== VOD_VERSION) throw vodErrors.noSuchVersion();
     const { rawPath, rawQuery } = splitTarget(req.url ?? '/');
     const nowSeconds = deps.ctx.nowSeconds();
