@@ -11,6 +11,8 @@ export interface StorageLeftover {
   readonly bucketRegion: string;
   readonly storageKey: string;
   readonly multipartUploadId: string | null;
+  /** A multipart upload whose id was never recorded may be open on the key: list and abort them all. */
+  readonly listMultipartUploads: boolean;
   readonly attempts: number;
 }
 
@@ -32,18 +34,28 @@ export async function enqueueStorageCleanup(
   if (bucket === null || bucketRegion === null) return 0; // ApplyUpload never granted storage: nothing stored.
   const files = await tx.storedFile.findMany({
     where: { tenantId: key.tenantId, uploadId: key.id, storageKey: { not: null } },
-    select: { storageKey: true, multipartUploadId: true },
+    select: { storageKey: true, multipartUploadId: true, multipartIntent: true },
   });
   const rows = files.flatMap((file) =>
     file.storageKey === null
       ? []
-      : [{ tenantId: key.tenantId, uploadId: key.id, bucket, bucketRegion, storageKey: file.storageKey, multipartUploadId: file.multipartUploadId }],
+      : [
+          {
+            tenantId: key.tenantId,
+            uploadId: key.id,
+            bucket,
+            bucketRegion,
+            storageKey: file.storageKey,
+            multipartUploadId: file.multipartUploadId,
+            listMultipartUploads: file.multipartIntent,
+          },
+        ],
   );
   if (rows.length === 0) return 0;
   await tx.storageCleanup.createMany({ data: rows });
   await tx.storedFile.updateMany({
-    where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: { not: null } },
-    data: { multipartUploadId: null },
+    where: { tenantId: key.tenantId, uploadId: key.id, OR: [{ multipartUploadId: { not: null } }, { multipartIntent: true }] },
+    data: { multipartUploadId: null, multipartIntent: false },
   });
   return rows.length;
 }
@@ -80,6 +92,7 @@ export class StorageCleanupRepository {
         bucket_region: string;
         storage_key: string;
         multipart_upload_id: string | null;
+        list_multipart_uploads: boolean;
         attempts: number;
       }>
     >(
@@ -88,7 +101,8 @@ export class StorageCleanupRepository {
        WHERE id IN (
          SELECT id FROM ${this.#table} WHERE next_attempt_at <= now() ${filter}
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, tenant_id::text, upload_id::text, bucket, bucket_region, storage_key, multipart_upload_id, attempts`,
+       RETURNING id, tenant_id::text, upload_id::text, bucket, bucket_region, storage_key, multipart_upload_id,
+         list_multipart_uploads, attempts`,
       ...params,
     );
     return rows.map((row) => ({
@@ -99,13 +113,14 @@ export class StorageCleanupRepository {
       bucketRegion: row.bucket_region,
       storageKey: row.storage_key,
       multipartUploadId: row.multipart_upload_id,
+      listMultipartUploads: row.list_multipart_uploads,
       attempts: row.attempts,
     }));
   }
 
-  /** Its multipart upload is aborted; the object itself may still need deleting. */
+  /** Its multipart uploads are aborted; the object itself may still need deleting. */
   async multipartClosed(id: bigint): Promise<void> {
-    await this.prisma.storageCleanup.updateMany({ where: { id }, data: { multipartUploadId: null } });
+    await this.prisma.storageCleanup.updateMany({ where: { id }, data: { multipartUploadId: null, listMultipartUploads: false } });
   }
 
   /** Storage no longer holds it. */
@@ -116,6 +131,24 @@ export class StorageCleanupRepository {
   /** Kept for a later attempt (already scheduled by takeDue), with why this one failed. */
   async failed(id: bigint, error: string): Promise<void> {
     await this.prisma.storageCleanup.updateMany({ where: { id }, data: { lastError: error.slice(0, 1000) } });
+  }
+
+  /**
+   * The files of a (paused) upload on whose keys a multipart upload may be open that was never
+   * recorded, with the one that was (kept; undefined when none was).
+   */
+  async unsureMultiparts(key: UploadKey): Promise<Array<{ bucket: string; bucketRegion: string; storageKey: string; keep: string | undefined }>> {
+    const upload = await this.prisma.upload.findUnique({
+      where: { tenantId_id: { tenantId: key.tenantId, id: key.id } },
+      select: {
+        storageBucket: true,
+        bucketRegion: true,
+        files: { where: { multipartIntent: true, storageKey: { not: null } }, select: { storageKey: true, multipartUploadId: true } },
+      },
+    });
+    if (upload === null || upload.storageBucket === null || upload.bucketRegion === null) return [];
+    const { storageBucket: bucket, bucketRegion } = upload;
+    return upload.files.map((file) => ({ bucket, bucketRegion, storageKey: file.storageKey!, keep: file.multipartUploadId ?? undefined }));
   }
 
   /** What storage still holds of an upload, for tests and operators. */

@@ -215,6 +215,19 @@ export class UploadWriter {
     });
   }
 
+  /**
+   * CreateMultipartUpload is about to be sent for the file's key: from now on a multipart upload may
+   * be open there even if its id never reaches this table, and ending the upload must look for it.
+   */
+  async recordMultipartStarting(key: UploadKey, file: { role: FileRole; path: string; storageKey: string }): Promise<void> {
+    const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
+    await this.prisma.storedFile.upsert({
+      where,
+      create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, storageKey: file.storageKey, multipartIntent: true },
+      update: { storageKey: file.storageKey, multipartIntent: true },
+    });
+  }
+
   async recordMultipartStarted(key: UploadKey, file: OpenMultipart): Promise<void> {
     const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
     await this.prisma.storedFile.upsert({
@@ -228,7 +241,7 @@ export class UploadWriter {
   async recordMultipartClosed(key: UploadKey, file: { role: FileRole; path: string }): Promise<void> {
     await this.prisma.storedFile.updateMany({
       where: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path },
-      data: { multipartUploadId: null },
+      data: { multipartUploadId: null, multipartIntent: false },
     });
   }
 
@@ -237,7 +250,14 @@ export class UploadWriter {
     file: { role: FileRole; path: string; storageKey: string; bytes: number; sha256: string },
   ): Promise<void> {
     const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
-    const stored = { storageKey: file.storageKey, bytes: BigInt(file.bytes), sha256: file.sha256, storedAt: new Date(), multipartUploadId: null };
+    const stored = {
+      storageKey: file.storageKey,
+      bytes: BigInt(file.bytes),
+      sha256: file.sha256,
+      storedAt: new Date(),
+      multipartUploadId: null,
+      multipartIntent: false,
+    };
     await this.prisma.storedFile.upsert({
       where,
       create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, ...stored },

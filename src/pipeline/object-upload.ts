@@ -53,6 +53,11 @@ export interface ObjectUploadOptions {
   readonly onBytesRead?: ((bytes: number) => void) | undefined;
   readonly onBytesStored?: ((bytes: number) => void) | undefined;
   readonly onPartRetry?: ((partNumber: number, attempt: number) => void) | undefined;
+  /**
+   * Awaited before CreateMultipartUpload is sent: from here a multipart upload may be open on the
+   * key, even one whose id never comes back (write-ahead for the cleanup).
+   */
+  readonly onMultipartCreating?: (() => void | Promise<void>) | undefined;
   /** Awaited after the multipart upload is created, before any part is sent. */
   readonly onMultipartCreated?: ((upload: MultipartUploadRef) => void | Promise<void>) | undefined;
   /** Awaited once the multipart upload is completed or aborted (or the abort failed). */
@@ -157,10 +162,7 @@ async function uploadMultipart(options: ObjectUploadOptions, parts: AsyncIterato
   const { store, key, signal } = options;
   const api = { policy: options.retryPolicy, signal };
   const existingId = options.resume?.uploadId;
-  const { uploadId } =
-    existingId === undefined
-      ? await retryWithBackoff(() => store.createMultipartUpload({ key, signal }), api)
-      : { uploadId: existingId };
+  const uploadId = existingId ?? (await createMultipartUpload(options));
   const ref: MultipartUploadRef = { bucket: store.bucket, region: store.region, key, uploadId };
   const onPartStored = options.onPartStored;
   let completed: StoredObject;
@@ -250,4 +252,25 @@ async function* notingEnds(parts: AsyncIterator<Part>, digest: FileDigest, ends:
 async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
   yield* head;
   for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+/**
+ * CreateMultipartUpload, announced first. An attempt whose answer was lost may still have created an
+ * upload (the COS SDK also repeats such requests on its own, unseen), so every other upload open on
+ * the key is aborted: none is left behind once this one completes. The keys are the upload
+ * session's own; listing is best effort (a key that may not list leaves the cleanup to the record).
+ */
+async function createMultipartUpload(options: ObjectUploadOptions): Promise<string> {
+  const { store, key, signal } = options;
+  const api = { policy: options.retryPolicy, signal };
+  await options.onMultipartCreating?.();
+  const { uploadId } = await retryWithBackoff(() => store.createMultipartUpload({ key, signal }), api);
+  try {
+    for (const stray of await store.listMultipartUploads({ key, signal })) {
+      if (stray !== uploadId) await store.abortMultipartUpload({ key, uploadId: stray, signal });
+    }
+  } catch (error) {
+    if (signal?.aborted === true) throw error;
+  }
+  return uploadId;
 }

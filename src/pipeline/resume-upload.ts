@@ -96,6 +96,7 @@ async function runResume(
   counter.read(offset);
   counter.stored(offset);
   const named = { role: 'MEDIA' as const, path: media.path };
+  const onCreating = hooks.onMultipartCreating;
   const onCreated = hooks.onMultipartCreated;
   const onFinished = hooks.onMultipartFinished;
   const digest = await uploadObject({
@@ -118,6 +119,7 @@ async function runResume(
     onPartStored: hooks.onMediaPartStored,
     keepOpenOnFailure: hooks.keepMediaOpenOnFailure,
     resume: { uploadId: media.uploadId, parts: media.parts },
+    onMultipartCreating: onCreating === undefined ? undefined : () => onCreating({ ...named, key: media.key }),
     onMultipartCreated: onCreated === undefined ? undefined : (upload) => onCreated({ ...upload, ...named }),
     onMultipartFinished:
       onFinished === undefined ? undefined : (upload, outcome, error) => onFinished({ ...upload, ...named }, outcome, error),

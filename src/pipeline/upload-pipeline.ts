@@ -86,6 +86,8 @@ export interface UploadHooks {
   readonly onApplied?: ((applied: AppliedUpload) => void | Promise<void>) | undefined;
   /** Awaited before anything of a file is written to storage (PUT or multipart): its key may hold data from here on. */
   readonly onObjectStarting?: ((file: { role: FileRole; path: string; key: string }) => void | Promise<void>) | undefined;
+  /** Awaited before CreateMultipartUpload is sent: a multipart upload may be open on the key from here on. */
+  readonly onMultipartCreating?: ((file: { role: FileRole; path: string; key: string }) => void | Promise<void>) | undefined;
   readonly onMultipartCreated?: ((upload: FileMultipartUpload) => void | Promise<void>) | undefined;
   /** `abort-failed` carries the abort's error: the upload is still open and must be aborted later. */
   readonly onMultipartFinished?:
@@ -340,6 +342,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
   const counter = progress.startFile(file.role, file.path);
   await hooks.onObjectStarting?.({ role: file.role, path: file.path, key });
   const named = (upload: MultipartUploadRef): FileMultipartUpload => ({ ...upload, role: file.role, path: file.path });
+  const onCreating = hooks.onMultipartCreating;
   const onCreated = hooks.onMultipartCreated;
   const onFinished = hooks.onMultipartFinished;
   const budget = deps.settings.memoryBudget;
@@ -364,6 +367,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
     onBytesRead: counter.read,
     onBytesStored: counter.stored,
     onPartRetry: (partNumber, attempt) => hooks.onPartRetry?.({ role: file.role, path: file.path }, partNumber, attempt),
+    onMultipartCreating: onCreating === undefined ? undefined : () => onCreating({ role: file.role, path: file.path, key }),
     onMultipartCreated: onCreated === undefined ? undefined : (upload) => onCreated(named(upload)),
     onMultipartFinished:
       onFinished === undefined ? undefined : (upload, outcome, error) => onFinished(named(upload), outcome, error),

@@ -101,6 +101,21 @@ export function createCosObjectStore(options: CosObjectStoreOptions): ObjectStor
         marker = String(page.NextPartNumberMarker);
       }
     },
+    async listMultipartUploads(input: ObjectKeyInput): Promise<readonly string[]> {
+      const ids: string[] = [];
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await attempt(input, 'ListMultipartUploads', () =>
+          cos.multipartList({ ...where, Prefix: input.key, Delimiter: '', KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+        // The prefix also matches longer keys: only this key's uploads count.
+        for (const upload of listOf(page.Upload)) if (upload.Key === input.key) ids.push(upload.UploadId);
+        if (String(page.IsTruncated) !== 'true' || page.NextKeyMarker === undefined || page.NextKeyMarker > input.key) return ids;
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+      }
+    },
   };
 }
 
@@ -222,4 +237,10 @@ function cosCodeToErrorCode(code: string, status: number | undefined): ErrorCode
   if (/TooLarge|TooMany|LimitExceeded/i.test(code)) return 'LimitExceeded';
   if (status !== undefined && status >= 400 && status < 500) return 'InvalidParameter';
   return 'InternalError';
+}
+
+/** The SDK gives one XML element as an object and several as an array. */
+function listOf<T>(value: T | readonly T[] | undefined): readonly T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }

@@ -20,6 +20,8 @@ export interface ObjectStore {
   /** Removes the object; removing a key that holds nothing succeeds (as COS answers it: 204). */
   deleteObject(input: ObjectKeyInput): Promise<void>;
   listParts(input: MultipartRef): Promise<readonly ListedPart[]>;
+  /** The ids of every multipart upload open on exactly this key (none: an empty list). */
+  listMultipartUploads(input: ObjectKeyInput): Promise<readonly string[]>;
   /** Streams a stored object into `into` (with backpressure); resolves once it was all written. */
   getObject(input: GetObjectInput): Promise<void>;
 }

@@ -50,6 +50,8 @@ export async function sweepInterruptedUploads(selector: OrphanSelector, deps: Re
       });
       if (offset === undefined) continue;
       paused += 1;
+      // A multipart upload created just before the crash, its id never recorded, is not the one a resume continues.
+      await deps.cleaner.abortUnrecordedMultiparts(key);
       const record = await deps.reader.find(key.tenantId, key.id);
       if (record !== undefined) publishSnapshot(deps.pubsub, record);
     }

@@ -42,6 +42,32 @@ export class StorageCleaner {
     return { removed, failed };
   }
 
+  /**
+   * For an upload that goes on (paused): aborts the multipart uploads open on its keys that it never
+   * recorded (created just before a crash, their ids lost), keeping the one it did. Best effort: what
+   * is left is found again when the upload ends without a commit.
+   */
+  async abortUnrecordedMultiparts(upload: UploadKey): Promise<number> {
+    let aborted = 0;
+    for (const file of await this.deps.queue.unsureMultiparts(upload)) {
+      const store = this.deps.pipeline.openObjectStore({
+        bucket: file.bucket,
+        region: file.bucketRegion,
+        credentials: this.deps.pipeline.fallbackCredentials,
+      });
+      try {
+        for (const uploadId of await store.listMultipartUploads({ key: file.storageKey })) {
+          if (uploadId === file.keep) continue;
+          await ignoreNotFound(store.abortMultipartUpload({ key: file.storageKey, uploadId }));
+          aborted += 1;
+        }
+      } catch (error) {
+        this.deps.logger.warn({ err: error, uploadId: upload.id, key: file.storageKey }, 'could not look for unrecorded multipart uploads');
+      }
+    }
+    return aborted;
+  }
+
   private async remove(leftover: StorageLeftover): Promise<boolean> {
     const store = this.deps.pipeline.openObjectStore({
       bucket: leftover.bucket,
@@ -49,10 +75,11 @@ export class StorageCleaner {
       credentials: this.deps.pipeline.fallbackCredentials,
     });
     try {
-      if (leftover.multipartUploadId !== null) {
-        await ignoreNotFound(store.abortMultipartUpload({ key: leftover.storageKey, uploadId: leftover.multipartUploadId }));
-        await this.deps.queue.multipartClosed(leftover.id);
-      }
+      const open = new Set<string>(leftover.multipartUploadId === null ? [] : [leftover.multipartUploadId]);
+      // Written ahead of CreateMultipartUpload: an upload whose id never reached the database is found by listing.
+      if (leftover.listMultipartUploads) for (const uploadId of await store.listMultipartUploads({ key: leftover.storageKey })) open.add(uploadId);
+      for (const uploadId of open) await ignoreNotFound(store.abortMultipartUpload({ key: leftover.storageKey, uploadId }));
+      if (leftover.multipartUploadId !== null || leftover.listMultipartUploads) await this.deps.queue.multipartClosed(leftover.id);
       await store.deleteObject({ key: leftover.storageKey });
       await this.deps.queue.done(leftover.id);
       return true;

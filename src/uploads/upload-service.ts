@@ -453,6 +453,7 @@ export class UploadService {
           onCommitted: (commit) => tracker.committed(commit),
           onProgress: (progress: UploadProgress) => tracker.progress(progress),
           onPartRetry: () => this.deps.metrics.partRetried(),
+          onMultipartCreating: (file) => this.deps.writer.recordMultipartStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
           onMultipartCreated: (file) =>
             this.deps.writer.recordMultipartStarted(key, {
               role: file.role,

@@ -124,6 +124,26 @@ describe('pipeline: storage faults, cancellation and hooks', () => {
     assert.equal(events[1], 'completed true');
   });
 
+  it('announces a multipart upload before creating it, and aborts one whose answer was lost when the retry creates another', async () => {
+    const { emulator } = test;
+    // InitiateMultipartUpload is carried out but its answer is lost: the retry creates a second upload.
+    emulator.faults.dropResponse('cos.initiateMultipart');
+    const events: string[] = [];
+    const size = 3 * MiB + 7;
+    const result = await uploadMedia({ fields: { region: emulator.region }, media: media(size, 12) }, emulatorDeps(emulator), {
+      hooks: {
+        onMultipartCreating: (file) => void events.push(`creating ${file.role} (${emulator.state.count('cos.initiateMultipart')} created)`),
+        onMultipartCreated: (upload) => void events.push(`created ${upload.role}`),
+      },
+    });
+    assert.deepEqual(events, ['creating MEDIA (0 created)', 'created MEDIA'], 'announced before the first CreateMultipartUpload');
+    assert.equal(emulator.state.count('cos.initiateMultipart'), 2, 'the lost answer was retried');
+    assert.equal(emulator.state.count('cos.abortMultipart'), 1, 'the upload whose answer was lost is aborted');
+    assert.deepEqual(emulator.state.multipartUploads(), [], 'nothing is left open once the media is stored');
+    const record = emulator.state.mediaRecord(result.fileId);
+    assert.equal(await storedSha256(test, record!.bucket, record!.mediaKey), patternSha256(size, 12));
+  });
+
   it('retries ApplyUpload after a transport fault, but only then', async () => {
     const { emulator } = test;
     const deps = emulatorDeps(emulator);

@@ -8,16 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UploadRepository } from '../../src/db/upload-repository.ts';
-import { UploadWriter } from '../../src/db/upload-writer.ts';
-import { InterruptedUploadClaims } from '../../src/db/interrupted-upload-claims.ts';
-import { StorageCleanupRepository } from '../../src/db/storage-cleanup-repository.ts';
-import { StorageCleaner } from '../../src/uploads/storage-cleaner.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { createPipelineDependencies } from '../../src/runtime/pipeline-dependencies.ts';
-import { recoverInterruptedUploads } from '../../src/uploads/recovery.ts';
 import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
+import { recoverInProcess } from '../reliability/recover-in-process.ts';
 import { killProcess, serverProcessEnv, startServerProcess, type ServerProcess } from '../reliability/server-process.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { sendMediaUpload } from '../support/multipart.ts';
@@ -78,20 +71,7 @@ describe('resume after the serving process was killed', () => {
     await killProcess(first, 'SIGKILL');
     body.release();
 
-    const pipeline = createPipelineDependencies(
-      { secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
-      { partBytes: MiB, defaultConcurrency: 2 },
-    );
-    const logger = createLogger('silent');
-    const report = await recoverInterruptedUploads(INSTANCE_ID, {
-      claims: new InterruptedUploadClaims(database.db.prisma, database.schema),
-      reader: new UploadRepository(database.db.prisma),
-      writer: new UploadWriter(database.db.prisma, database.schema),
-      cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(database.db.prisma, database.schema), pipeline, logger }),
-      pubsub: other.events.pubsub,
-      logger,
-      resumeTtlMs: 3_600_000,
-    });
+    const report = await recoverInProcess(INSTANCE_ID, { emulator, database, pubsub: other.events.pubsub, resumeTtlMs: 3_600_000 });
     assert.deepEqual(report, { interrupted: 0, paused: 1, removed: 0, failedRemovals: 0 });
     const row = await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: { tenantId, id } } });
     assert.equal(row.status, 'PAUSED');
