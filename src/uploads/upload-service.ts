@@ -1,7 +1,8 @@
 import { randomUUID, type Hash } from 'node:crypto';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import { isUuid } from '../db/upload-repository.ts';
-import type { ByteCounters, NewUploadFields, UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import type { ByteCounters, NewUploadFields, UploadWriter } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { cancellationError, childAbortController } from '../errors/cancellation.ts';
 import { VodError, isVodError, toVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
