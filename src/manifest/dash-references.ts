@@ -11,8 +11,8 @@
  *   and RepresentationIndex@sourceURL.
  * References are joined to their base by plain string concatenation (no `..` normalization).
  */
-import { childrenNamed, firstChild, parseXml, XmlError, type XmlElement } from '../emulator/xml-lite.ts';
 import { ManifestError } from './manifest-error.ts';
+import { childrenNamed, firstChild, parseXmlTree, XmlError, type XmlElement } from './xml-tree.ts';
 
 const MAX_REFS = 200_000;
 
@@ -145,7 +145,7 @@ class DashParser {
 export function listDashReferences(content: string): string[] {
   let root: XmlElement;
   try {
-    root = parseXml(content);
+    root = parseXmlTree(content);
   } catch (error) {
     throw new ManifestError(`mpd is not well-formed XML: ${error instanceof XmlError ? error.message : String(error)}`);
   }
