@@ -34,6 +34,15 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    // The emulator is a test double: the service and the client may start it (runtime/vod-backend.ts
+    // loads it on demand) but never build on its modules.
+    files: ['src/**/*.ts'],
+    ignores: ['src/emulator/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/emulator/*'], message: 'Shared code lives outside src/emulator.' }] }],
+    },
+  },
+  {
     // The upload page's browser script: plain JavaScript, outside the TypeScript project.
     files: ['src/http/upload-page/**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -1,7 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseManifest } from '../emulator/manifest.ts';
+import { listManifestReferences } from '../manifest/manifest-references.ts';
 import { listManifestFiles, manifestTypeOf } from '../pipeline/manifest-rules.ts';
 import type { NamedBlob, SegmentFile } from './ingest-types.ts';
 
@@ -41,7 +41,7 @@ export async function manifestSegments(manifestPath: string): Promise<SegmentFil
   let referenced: string[];
   try {
     referenced = await listManifestFiles(await readFile(manifestPath, 'utf8'), type, {
-      listReferences: (content, manifestType) => Promise.resolve(parseManifest(manifestType, content)),
+      listReferences: (content, manifestType) => Promise.resolve(listManifestReferences(manifestType, content)),
       readPlaylist: async (relative) => readFile(await insideFolder(directory, local(relative), relative), 'utf8'),
     });
   } catch (error) {

@@ -3,7 +3,7 @@ import { IN_FLIGHT_STATUSES } from '../domain/transitions.ts';
 import { MANIFEST_MEDIA_TYPES, type UploadStatus } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
-import type { UploadKey } from './upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 
 /** Which in-flight uploads can no longer finish because the process running them is gone. */
 export type OrphanSelector =

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import type { UploadKey } from './upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { quoteIdent } from './migrate.ts';
 
 /** One thing storage holds that no committed media owns: an object, and maybe its open multipart upload. */

@@ -1,15 +1,10 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import type { FileRole, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
-
-/** Identifies one upload: ids are per tenant. */
-export interface UploadKey {
-  readonly tenantId: string;
-  readonly id: string;
-}
 
 /** What is known of an upload before the first cloud call. */
 export type NewUploadFields = Pick<

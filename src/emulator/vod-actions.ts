@@ -1,10 +1,11 @@
 /** The VOD API actions: ApplyUpload, CommitUpload, ParseStreamingManifest, ModifyMediaInfo (the cover). */
 import { Readable } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
+import { ManifestError } from '../manifest/manifest-error.ts';
+import { listManifestReferences } from '../manifest/manifest-references.ts';
 import { cosEncode } from './cos-sign.ts';
 import type { CredentialStore } from './credentials.ts';
 import { fileId as newFileId, randomToken } from './ids.ts';
-import { parseManifest } from './manifest.ts';
 import { isCoverType, isMediaType } from './media-types.ts';
 import type { ObjectStore } from './object-store.ts';
 import { checkKnown, optInt, optString, parseIsoTime, reqString, type Params } from './params.ts';
@@ -154,7 +155,12 @@ export function parseStreamingManifest(ctx: VodContext, req: ActionRequest): Act
   const content = reqString(p, 'MediaManifestContent');
   const type = (optString(p, 'ManifestType') || 'm3u8').toLowerCase();
   if (type !== 'm3u8' && type !== 'mpd') throw vodErrors.badValue('ManifestType');
-  return { MediaSegmentSet: parseManifest(type, content) };
+  try {
+    return { MediaSegmentSet: listManifestReferences(type, content) };
+  } catch (error) {
+    if (error instanceof ManifestError) throw vodErrors.manifest(error.message);
+    throw error;
+  }
 }
 
 /** The image formats ModifyMediaInfo takes as CoverData (as Tencent documents it). */

@@ -1,5 +1,5 @@
 import type { StorageCleanupRepository, StorageLeftover } from '../db/storage-cleanup-repository.ts';
-import type { UploadKey } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { isVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PipelineDependencies } from '../pipeline/upload-pipeline.ts';

@@ -1,4 +1,5 @@
-import type { ByteCounters, UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import type { ByteCounters, UploadWriter } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';

@@ -116,6 +116,54 @@ describe('emulator: COS XML API', () => {
     assert.equal(emulator.state.object(s.Bucket, s.Key)?.size, MiB + 1000);
   });
 
+  it('CompleteMultipartUpload bodies that are not usable XML → 400 MalformedXML in COS XML; the upload stays open', async () => {
+    const { emulator } = t;
+    const s = await session(emulator);
+    const cos = cosClient(emulator, s.cert);
+    const base = { Bucket: s.Bucket, Region: s.Region, Key: s.Key };
+    const init = await cos.multipartInit(base);
+    const p1 = await cos.multipartUpload({ ...base, UploadId: init.UploadId, PartNumber: 1, Body: bytes(1000, 1) });
+    const host = `${s.Bucket}.cos.${s.Region}.myqcloud.com`;
+    const complete = async (body: string): Promise<{ status: number; text: string }> => {
+      const now = Math.floor(Date.now() / 1000);
+      const times = `${now - 1};${now + 600}`;
+      const authorization = cosAuthorizationHeader({
+        method: 'POST', path: `/${s.Key}`, params: [['uploadid', init.UploadId]], headers: [['host', host]],
+        signTime: times, keyTime: times, secretKey: emulator.secretKey, secretId: emulator.secretId,
+      });
+      const [hostname, port] = emulator.hostPort.split(':') as [string, string];
+      const headers = { Host: host, Authorization: authorization, 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(body)) };
+      return new Promise((resolve, reject) => {
+        const req = request({ hostname, port: Number(port), method: 'POST', path: `/${s.Key}?uploadId=${encodeURIComponent(init.UploadId)}`, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    };
+    const part = `<Part><PartNumber>1</PartNumber><ETag>${p1.ETag.replaceAll('"', '&quot;')}</ETag></Part>`;
+    for (const body of [
+      `<CompleteMultipartUpload>${part}`,
+      `<CompleteMultipartUpload>${part}</CompleteMultipartUpload><CompleteMultipartUpload/>`,
+      `<Other>${part}</Other>`,
+      '<CompleteMultipartUpload><Part><ETag>"x"</ETag></Part></CompleteMultipartUpload>',
+      `<!DOCTYPE CompleteMultipartUpload [<!ENTITY e SYSTEM "file:///etc/passwd">]><CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&e;</ETag></Part></CompleteMultipartUpload>`,
+      'not xml',
+    ]) {
+      const answer = await complete(body);
+      assert.equal(answer.status, 400, body);
+      assert.match(answer.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>MalformedXML<\/Code><Message>/, body);
+      assert.doesNotMatch(answer.text, /root:/, body);
+    }
+    assert.equal(emulator.state.multipartUploads(s.Bucket, s.Key).length, 1);
+    const done = await complete(`<?xml version="1.0"?>\n<CompleteMultipartUpload>${part}</CompleteMultipartUpload>`);
+    assert.equal(done.status, 200, done.text);
+    assert.equal(emulator.state.object(s.Bucket, s.Key)?.size, 1000);
+  });
+
   it('EntityTooSmall for a non-last part under 1 MiB', async () => {
     const { emulator } = t;
     const s = await session(emulator);

@@ -115,6 +115,21 @@ export const NESTED_AND_DASH_CASES: HostileManifest[] = [
     segments: [{ path: 'init.mp4', content: TS }],
     why: /leaves the manifest directory/,
   },
+  {
+    name: 'a DASH SegmentURL whose parent is spelled in character references (&#x2e;&#46;/)',
+    manifest: { name: 'index.mpd', content: segmentList('', ['&#x2e;&#46;/seg1.m4s']) },
+    segments: [{ path: 'seg1.m4s', content: TS }],
+    why: /leaves the manifest directory/,
+  },
+  {
+    name: 'a DASH SegmentURL whose parent hides in an entity the DOCTYPE declares',
+    manifest: {
+      name: 'index.mpd',
+      content: segmentList('', ['&up;/seg1.m4s']).replace('?>\n', '?>\n<!DOCTYPE MPD [<!ENTITY up "..">]>\n'),
+    },
+    segments: [{ path: 'seg1.m4s', content: TS }],
+    why: /leaves the manifest directory/,
+  },
 ];
 
 /** One test per hostile manifest: refused with InvalidParameter by the named rule, nothing stored, invariants hold. */

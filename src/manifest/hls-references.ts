@@ -3,7 +3,7 @@
  * EXT-X-KEY, EXT-X-SESSION-KEY, EXT-X-MAP, EXT-X-MEDIA, EXT-X-I-FRAME-STREAM-INF, EXT-X-PART and
  * EXT-X-SESSION-DATA. Entries are reported exactly as written (no resolution, no validation).
  */
-import { vodErrors } from './vod-errors.ts';
+import { ManifestError } from './manifest-error.ts';
 
 const URI_TAGS = new Set([
   'EXT-X-KEY', 'EXT-X-SESSION-KEY', 'EXT-X-MAP', 'EXT-X-MEDIA', 'EXT-X-I-FRAME-STREAM-INF', 'EXT-X-PART',
@@ -23,9 +23,9 @@ export function parseAttributes(list: string): Map<string, string> {
   return out;
 }
 
-export function parseHls(content: string): string[] {
+export function listHlsReferences(content: string): string[] {
   const lines = content.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((l) => l.trim());
-  if (lines[0] !== '#EXTM3U') throw vodErrors.manifest('an m3u8 playlist must start with #EXTM3U');
+  if (lines[0] !== '#EXTM3U') throw new ManifestError('an m3u8 playlist must start with #EXTM3U');
   const refs: string[] = [];
   for (const line of lines.slice(1)) {
     if (line === '') continue;

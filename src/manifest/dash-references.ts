@@ -11,8 +11,8 @@
  *   and RepresentationIndex@sourceURL.
  * References are joined to their base by plain string concatenation (no `..` normalization).
  */
-import { vodErrors } from './vod-errors.ts';
-import { childrenNamed, firstChild, parseXml, XmlError, type XmlElement } from './xml-lite.ts';
+import { ManifestError } from './manifest-error.ts';
+import { childrenNamed, firstChild, parseXmlTree, XmlError, type XmlElement } from './xml-tree.ts';
 
 const MAX_REFS = 200_000;
 
@@ -50,7 +50,7 @@ class DashParser {
   readonly refs: string[] = [];
 
   add(ref: string): void {
-    if (this.refs.length >= MAX_REFS) throw vodErrors.manifest(`more than ${MAX_REFS} references`);
+    if (this.refs.length >= MAX_REFS) throw new ManifestError(`more than ${MAX_REFS} references`);
     this.refs.push(ref);
   }
 
@@ -115,12 +115,12 @@ class DashParser {
       for (const [i, s] of ss.entries()) {
         if (s.attrs.has('t')) time = Number(s.attrs.get('t'));
         const d = Number(s.attrs.get('d'));
-        if (!(d > 0)) throw vodErrors.manifest('SegmentTimeline S without a positive @d');
+        if (!(d > 0)) throw new ManifestError('SegmentTimeline S without a positive @d');
         let r = Number(s.attrs.get('r') ?? 0);
         if (r < 0) {
           const nextT = ss[i + 1]?.attrs.get('t');
           const until = nextT !== undefined ? Number(nextT) : periodEnd;
-          if (until === undefined) throw vodErrors.manifest('S@r=-1 needs a following S@t or a known period duration');
+          if (until === undefined) throw new ManifestError('S@r=-1 needs a following S@t or a known period duration');
           r = Math.ceil((until - time) / d - 1e-9) - 1;
         }
         for (let k = 0; k <= r; k++) {
@@ -131,26 +131,26 @@ class DashParser {
       return;
     }
     const duration = Number(t.get('duration'));
-    if (!(duration > 0)) throw vodErrors.manifest('SegmentTemplate@media needs a SegmentTimeline or @duration');
+    if (!(duration > 0)) throw new ManifestError('SegmentTemplate@media needs a SegmentTimeline or @duration');
     const endNumber = t.get('endNumber');
     let count: number;
     if (endNumber !== undefined) count = Number(endNumber) - startNumber + 1;
     else if (periodDuration !== undefined) count = Math.ceil((periodDuration * timescale) / duration - 1e-9);
-    else throw vodErrors.manifest('SegmentTemplate@duration needs Period@duration or MPD@mediaPresentationDuration');
-    if (!Number.isFinite(count) || count > MAX_REFS) throw vodErrors.manifest('too many segments');
+    else throw new ManifestError('SegmentTemplate@duration needs Period@duration or MPD@mediaPresentationDuration');
+    if (!Number.isFinite(count) || count > MAX_REFS) throw new ManifestError('too many segments');
     for (let k = 0; k < count; k++) yield { Number: number++, Time: k * duration };
   }
 }
 
-export function parseDash(content: string): string[] {
+export function listDashReferences(content: string): string[] {
   let root: XmlElement;
   try {
-    root = parseXml(content);
+    root = parseXmlTree(content);
   } catch (error) {
-    throw vodErrors.manifest(`mpd is not well-formed XML: ${error instanceof XmlError ? error.message : String(error)}`);
+    throw new ManifestError(`mpd is not well-formed XML: ${error instanceof XmlError ? error.message : String(error)}`);
   }
-  if (root.name !== 'MPD') throw vodErrors.manifest('mpd root element must be MPD');
-  if (root.attrs.get('type') === 'dynamic') throw vodErrors.manifest('dynamic (live) MPDs are not supported');
+  if (root.name !== 'MPD') throw new ManifestError('mpd root element must be MPD');
+  if (root.attrs.get('type') === 'dynamic') throw new ManifestError('dynamic (live) MPDs are not supported');
   const mpdDuration = parseDuration(root.attrs.get('mediaPresentationDuration'));
   const parser = new DashParser();
   const top = parser.enter({ base: '', template: new Map(), timeline: undefined, segmentLists: [], segmentBases: [] }, root);
