@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import type { UploadProgress } from '../pipeline/progress.ts';
 import { resumeMediaUpload } from '../pipeline/resume-upload.ts';
+import { resumeStorageKey } from './resume-storage.ts';
 import type { StoredPart } from '../pipeline/object-upload.ts';
 import {
   coverComesLate,
@@ -256,9 +257,11 @@ export class UploadService {
     const { controllers } = control;
     let state;
     let sources;
+    let storageCredentials;
     try {
       state = await this.deps.writer.resumeState(key);
       if (state === undefined) throw new VodError('InternalError', `Upload ${key.id} has no VOD session to resume.`);
+      storageCredentials = await resumeStorageKey(key.id, state, this.deps);
       sources = await arrangeSources(request, {
         maxFileBytes: this.deps.maxFileBytes,
         maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
@@ -301,6 +304,7 @@ export class UploadService {
           vodSessionKey: resumeState.vodSessionKey,
           storageBucket: resumeState.storageBucket,
           storageRegion: resumeState.bucketRegion,
+          storageCredentials,
           media: {
             path: resumeState.mediaPath ?? media.fileName ?? 'media',
             key: withoutLeadingSlash(resumeState.mediaStoragePath),

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SecretSeal } from '../../src/auth/secret-seal.ts';
 import { UploadRepository } from '../../src/db/upload-repository.ts';
 import { UploadWriter } from '../../src/db/upload-writer.ts';
 import { InterruptedUploadClaims } from '../../src/db/interrupted-upload-claims.ts';
@@ -86,7 +87,7 @@ describe('resume after the serving process was killed', () => {
     const report = await recoverInterruptedUploads(INSTANCE_ID, {
       claims: new InterruptedUploadClaims(database.db.prisma, database.schema),
       reader: new UploadRepository(database.db.prisma),
-      writer: new UploadWriter(database.db.prisma, database.schema),
+      writer: new UploadWriter(database.db.prisma, database.schema, SecretSeal.derivedFrom(emulator.secretKey)),
       cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(database.db.prisma, database.schema), pipeline, logger }),
       pubsub: other.events.pubsub,
       logger,
