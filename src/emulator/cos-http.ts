@@ -12,6 +12,11 @@ import { drain } from './http-util.ts';
 
 export interface CosHttpDeps extends ops.CosOpsDeps {
   readonly credentials: CredentialStore;
+  /**
+   * True when a request signed with the permanent key must be refused at this address (a VOD
+   * session path, with the emulator acting like VOD's bucket: only the session's key gets in).
+   */
+  readonly refusesPermanentKey: (addr: CosAddress) => boolean;
   readonly logger: Logger;
   readonly nowSeconds: () => number;
 }
@@ -53,7 +58,15 @@ export async function handleCos(req: IncomingMessage, res: ServerResponse, deps:
     const op = chooseOperation(method, addr);
     if (op === undefined) throw cosErrors.methodNotAllowed();
     const readOnly = (method === 'GET' || method === 'HEAD') && !addr.query.has('uploadid');
-    verifyCosRequest(req, addr, { credentials: deps.credentials, nowSeconds: deps.nowSeconds(), allowAnonymous: readOnly });
+    const signer = verifyCosRequest(req, addr, { credentials: deps.credentials, nowSeconds: deps.nowSeconds(), allowAnonymous: readOnly });
+    if (signer.kind !== 'anonymous') {
+      deps.counters.increment(signer.kind === 'permanent' ? 'cos.signedPermanent' : 'cos.signedTemporary');
+      deps.counters.countSigner(signer.secretId);
+    }
+    if (signer.kind === 'permanent' && deps.refusesPermanentKey(addr)) {
+      deps.counters.increment('cos.permanentKeyRefused');
+      throw cosErrors.accessDenied("Access Denied: this path belongs to a VOD upload session; only the session's temporary key may use it.");
+    }
     await op({ req, res, addr, baseHeaders }, deps);
   } catch (error) {
     deps.counters.increment('cos.error');
