@@ -7,6 +7,7 @@ import { ApiKeyRepository, type AuthenticatedTenant } from './db/api-key-reposit
 import type { Database } from './db/database.ts';
 import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
+import { sessionCredentialSeal } from './auth/secret-seal.ts';
 import { isVodError, toVodError, VodError } from './errors/vod-error.ts';
 import type { GraphQLContext } from './graphql/context.ts';
 import { maskError } from './graphql/mask-error.ts';
@@ -88,9 +89,10 @@ export function createApp(deps: AppDependencies): App {
   const apiKeys = new ApiKeyRepository(db.prisma);
   const uploadReader = new UploadRepository(db.prisma);
   const metrics = new UploadMetrics();
+  const credentialSeal = sessionCredentialSeal(config.resume.credentialsKey, deps.pipeline.fallbackCredentials.secretKey);
   const uploadService = new UploadService({
     reader: uploadReader,
-    writer: new UploadWriter(db.prisma, db.schema),
+    writer: new UploadWriter(db.prisma, db.schema, credentialSeal),
     pubsub: deps.events.pubsub,
     pipeline: deps.pipeline,
     metrics,

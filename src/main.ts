@@ -9,6 +9,7 @@ import { InterruptedUploadClaims } from './db/interrupted-upload-claims.ts';
 import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { UploadRepository } from './db/upload-repository.ts';
 import { UploadWriter } from './db/upload-writer.ts';
+import { sessionCredentialSeal } from './auth/secret-seal.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
 import { createPipelineDependencies, pipelineSettingsFrom } from './runtime/pipeline-dependencies.ts';
@@ -38,12 +39,13 @@ async function main(): Promise<void> {
   const pipeline = createPipelineDependencies(vod.connection, pipelineSettingsFrom(config.multipart));
   const events = createUploadEventBus(config.pubsub);
   const { instanceId } = config.server;
+  const credentialSeal = sessionCredentialSeal(config.resume.credentialsKey, pipeline.fallbackCredentials.secretKey);
   const { shutdownGraceMs, leaseTtlMs, leaseHeartbeatMs } = config.lifecycle;
   const recovery: RecoveryDependencies = {
     claims: new InterruptedUploadClaims(db.prisma, db.schema),
     reader: new UploadRepository(db.prisma),
     cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(db.prisma, db.schema), pipeline, logger }),
-    writer: new UploadWriter(db.prisma, db.schema),
+    writer: new UploadWriter(db.prisma, db.schema, credentialSeal),
     pubsub: events.pubsub,
     logger,
     resumeTtlMs: config.resume.ttlMs,

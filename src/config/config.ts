@@ -38,6 +38,11 @@ export interface Config {
   readonly resume: {
     /** How long a PAUSED upload keeps its multipart upload, in ms; 0: a client that goes away fails the upload. */
     readonly ttlMs: number;
+    /**
+     * 32 bytes (hex or base64, validated) sealing the sessions' temporary storage keys kept for a
+     * resume; undefined: a key derived from the service's secret key is used.
+     */
+    readonly credentialsKey: string | undefined;
   };
   readonly log: { readonly level: LogLevel };
 }

@@ -57,7 +57,7 @@ function toConfig(env: Env): Config {
       defaultConcurrency: env.DEFAULT_CONCURRENCY,
       maxBufferBytes: env.MAX_BUFFER_BYTES,
     },
-    resume: { ttlMs: env.RESUME_TTL },
+    resume: { ttlMs: env.RESUME_TTL, credentialsKey: env.CREDENTIALS_KEY },
     log: { level: env.LOG_LEVEL },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSealKey } from '../auth/secret-seal.ts';
 import { largestFileBytes, maxPartBytesWithin } from '../pipeline/part-size.ts';
 
 const GiB = 1024 ** 3;
@@ -78,6 +79,11 @@ export const EnvSchema = z
     LEASE_TTL: duration(500, 3_600_000).default(30_000),
     LEASE_HEARTBEAT: duration(100, 3_600_000).optional(),
     RESUME_TTL: duration(0, 30 * 24 * HOUR).default(24 * HOUR),
+    /** Seals the sessions' temporary storage keys at rest; unset: derived from the service's secret key. */
+    CREDENTIALS_KEY: z
+      .string()
+      .refine((value) => parseSealKey(value) !== undefined, 'must be 32 bytes, as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)')
+      .optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

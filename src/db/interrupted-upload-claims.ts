@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { IN_FLIGHT_STATUSES } from '../domain/transitions.ts';
 import { MANIFEST_MEDIA_TYPES, type UploadStatus } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
+import { CLEAR_SESSION_CREDENTIAL_SQL } from './session-credential-columns.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
 
@@ -85,7 +86,7 @@ export class InterruptedUploadClaims {
     return this.prisma.$transaction(async (tx) => {
       const ended = await tx.$queryRawUnsafe<Array<{ tenant_id: string; id: string; storage_bucket: string | null; bucket_region: string | null }>>(
         `UPDATE ${this.#uploads} u SET status = $1::text::${this.#statusType}, error_code = $2, error_message = $3,
-           finished_at = now(), updated_at = now()
+           ${CLEAR_SESSION_CREDENTIAL_SQL}, finished_at = now(), updated_at = now()
          WHERE u.status IN (${inFlight}) AND (u.tenant_id, u.id) IN (
            SELECT c.tenant_id, c.id FROM ${this.#uploads} c
            WHERE c.status IN (${inFlight}) AND ${condition}

@@ -1,9 +1,12 @@
+import type { SecretSeal } from '../auth/secret-seal.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
 import type { FileRole, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
+import type { ExpiringCredentials } from '../storage/object-store.ts';
 import { quoteIdent } from './migrate.ts';
+import { NO_SESSION_CREDENTIAL, openedCredentials, sealedColumns } from './session-credential-columns.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
 
 /** What is known of an upload before the first cloud call. */
@@ -48,10 +51,14 @@ export interface OpenMultipart {
 export class UploadWriter {
   readonly #parts: string;
 
-  /** `schema`: the database schema the tables live in (for the one statement written in SQL). */
+  /**
+   * `schema`: the database schema the tables live in (for the one statement written in SQL);
+   * `seal`: encrypts the sessions' temporary keys at rest.
+   */
   constructor(
     private readonly prisma: PrismaClient,
     schema: string,
+    private readonly seal: SecretSeal,
   ) {
     this.#parts = `${quoteIdent(schema)}."upload_parts"`;
   }
@@ -99,6 +106,7 @@ export class UploadWriter {
           coverStoragePath: null,
           resumableOffset: null,
           resumableUntil: null,
+          ...NO_SESSION_CREDENTIAL,
           finishedAt: null,
         },
       });
@@ -123,9 +131,12 @@ export class UploadWriter {
       requestId: string;
       mediaStoragePath: string;
       coverStoragePath: string | null;
+      /** The session's temporary storage key, kept (sealed) for a resume; none without an expiry. */
+      sessionCredentials: ExpiringCredentials | undefined;
     },
   ): Promise<void> {
-    await this.move(key, 'UPLOADING', applied);
+    const { sessionCredentials, ...fields } = applied;
+    await this.move(key, 'UPLOADING', { ...fields, ...sealedColumns(this.seal, key, sessionCredentials) });
   }
 
   async markCommitting(key: UploadKey, counters: ByteCounters): Promise<void> {
@@ -152,7 +163,7 @@ export class UploadWriter {
     },
   ): Promise<void> {
     const { counters, ...fields } = result;
-    await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), finishedAt: new Date() });
+    await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), ...NO_SESSION_CREDENTIAL, finishedAt: new Date() });
   }
 
   /** CommitUpload succeeded while work remains (a late cover): the record keeps the FileId even if that fails. */
@@ -182,6 +193,7 @@ export class UploadWriter {
           errorMessage: error.message,
           ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
           ...(counters === undefined ? {} : countersData(counters)),
+          ...NO_SESSION_CREDENTIAL,
           finishedAt: new Date(),
         },
       });
@@ -323,7 +335,10 @@ export class UploadWriter {
     return moved.count === 1;
   }
 
-  /** What a resume needs from the paused upload: its session, where the media goes, the kept parts. */
+  /**
+   * What a resume needs from the paused upload: its session (and the session's temporary key, when
+   * one was kept and still opens), where the media goes, the kept parts.
+   */
   async resumeState(key: UploadKey): Promise<ResumeState | undefined> {
     const row = await this.prisma.upload.findUnique({
       where: { tenantId_id: key },
@@ -347,6 +362,7 @@ export class UploadWriter {
       bucketRegion: row.bucketRegion,
       mediaStoragePath: row.mediaStoragePath,
       coverStoragePath: row.coverStoragePath,
+      sessionCredentials: openedCredentials(this.seal, key, row),
       mediaPath: media?.path ?? null,
       multipartUploadId: media?.multipartUploadId ?? null,
       parts: row.parts.map((part) => ({
@@ -372,7 +388,15 @@ export class UploadWriter {
     return this.prisma.$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({
         where: { tenantId: key.tenantId, id: key.id, status: 'PAUSED', ...(expiredBefore === undefined ? {} : { resumableUntil: { lte: expiredBefore } }) },
-        data: { status, errorCode: error.code, errorMessage: error.message, resumableOffset: null, resumableUntil: null, finishedAt: new Date() },
+        data: {
+          status,
+          errorCode: error.code,
+          errorMessage: error.message,
+          resumableOffset: null,
+          resumableUntil: null,
+          ...NO_SESSION_CREDENTIAL,
+          finishedAt: new Date(),
+        },
       });
       if (moved.count !== 1) return false;
       // Its kept multipart upload (and a stored cover) go to the storage cleanup queue, as for any failure.
@@ -411,6 +435,8 @@ export interface ResumeState {
   readonly bucketRegion: string;
   readonly mediaStoragePath: string;
   readonly coverStoragePath: string | null;
+  /** ApplyUpload's temporary storage key for the session, with its expiry; undefined when none was kept. */
+  readonly sessionCredentials: ExpiringCredentials | undefined;
   /** The media's file name as first sent; null when its upload had not started. */
   readonly mediaPath: string | null;
   /** The media's open multipart upload; null when none was created yet. */

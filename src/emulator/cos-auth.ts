@@ -12,6 +12,9 @@ const SKEW_SECONDS = 60;
 
 export type CosPrincipal = 'anonymous' | 'permanent' | 'temporary';
 
+/** Who signed a request: nobody (a public read), or the permanent or a temporary key, by its id. */
+export type CosSigner = { readonly kind: 'anonymous' } | { readonly kind: 'permanent' | 'temporary'; readonly secretId: string };
+
 function authorizationOf(req: IncomingMessage, addr: CosAddress): string | undefined {
   const h = header(req.headers, 'authorization');
   if (h !== undefined && h !== '') return h;
@@ -28,10 +31,10 @@ export function verifyCosRequest(
   req: IncomingMessage,
   addr: CosAddress,
   options: { credentials: CredentialStore; nowSeconds: number; allowAnonymous: boolean },
-): CosPrincipal {
+): CosSigner {
   const raw = authorizationOf(req, addr);
   if (raw === undefined) {
-    if (options.allowAnonymous) return 'anonymous';
+    if (options.allowAnonymous) return { kind: 'anonymous' };
     throw cosErrors.accessDenied('Access Denied: the request is not signed.');
   }
   const auth = parseCosAuthorization(raw);
@@ -65,7 +68,7 @@ export function verifyCosRequest(
       keyTime: auth.keyTime,
       secretKey: key.secretKey,
     });
-    if (safeEqualHex(expected, auth.signature)) return key.kind;
+    if (safeEqualHex(expected, auth.signature)) return { kind: key.kind, secretId: auth.ak };
   }
   throw cosErrors.signatureDoesNotMatch();
 }

@@ -13,6 +13,11 @@ import type { HeldOperation, ResponseHolds } from './response-holds.ts';
 
 export interface CosHttpDeps extends ops.CosOpsDeps {
   readonly credentials: CredentialStore;
+  /**
+   * True when a request signed with the permanent key must be refused at this address (a VOD
+   * session path, with the emulator acting like VOD's bucket: only the session's key gets in).
+   */
+  readonly refusesPermanentKey: (addr: CosAddress) => boolean;
   readonly logger: Logger;
   readonly nowSeconds: () => number;
   readonly holds: ResponseHolds;
@@ -58,7 +63,15 @@ export async function handleCos(req: IncomingMessage, res: ServerResponse, deps:
     if (chosen === undefined) throw cosErrors.methodNotAllowed();
     const [name, op] = chosen;
     const readOnly = (method === 'GET' || method === 'HEAD') && !addr.query.has('uploadid');
-    verifyCosRequest(req, addr, { credentials: deps.credentials, nowSeconds: deps.nowSeconds(), allowAnonymous: readOnly });
+    const signer = verifyCosRequest(req, addr, { credentials: deps.credentials, nowSeconds: deps.nowSeconds(), allowAnonymous: readOnly });
+    if (signer.kind !== 'anonymous') {
+      deps.counters.increment(signer.kind === 'permanent' ? 'cos.signedPermanent' : 'cos.signedTemporary');
+      deps.counters.countSigner(signer.secretId);
+    }
+    if (signer.kind === 'permanent' && deps.refusesPermanentKey(addr)) {
+      deps.counters.increment('cos.permanentKeyRefused');
+      throw cosErrors.accessDenied("Access Denied: this path belongs to a VOD upload session; only the session's temporary key may use it.");
+    }
     deps.holds.apply(name, res);
     await op({ req, res, addr, baseHeaders }, deps);
   } catch (error) {

@@ -19,6 +19,10 @@ export const COUNTER_NAMES = [
   'cos.headObject',
   'cos.deleteObject',
   'cos.error',
+  // Who signed COS requests, and refusals of the permanent key on VOD session paths
+  'cos.signedPermanent',
+  'cos.signedTemporary',
+  'cos.permanentKeyRefused',
   // Injected faults
   'fault.partFailure',
   'fault.reset',
@@ -30,9 +34,19 @@ export type CounterName = (typeof COUNTER_NAMES)[number];
 
 export class Counters {
   private readonly values = new Map<CounterName, number>();
+  /** Signed COS requests per secret id (a handful of keys: the permanent one and the sessions'). */
+  private readonly signers = new Map<string, number>();
 
   increment(name: CounterName, by = 1): void {
     this.values.set(name, (this.values.get(name) ?? 0) + by);
+  }
+
+  countSigner(secretId: string): void {
+    this.signers.set(secretId, (this.signers.get(secretId) ?? 0) + 1);
+  }
+
+  signedBy(secretId: string): number {
+    return this.signers.get(secretId) ?? 0;
   }
 
   get(name: CounterName): number {
@@ -47,5 +61,6 @@ export class Counters {
 
   reset(): void {
     this.values.clear();
+    this.signers.clear();
   }
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ADMIN_PREFIX, handleAdmin } from './admin-http.ts';
 import { handleCos } from './cos-http.ts';
+import type { CosAddress } from './cos-route.ts';
 import { Counters } from './counters.ts';
 import { CredentialStore, type TemporaryCredential } from './credentials.ts';
 import { Faults, type FaultController, type FaultOptions } from './faults.ts';
@@ -53,6 +54,11 @@ export interface EmulatorOptions {
   minPartSize?: number;
   /** Clock in milliseconds (tests); default Date.now. */
   now?: () => number;
+  /**
+   * Act like VOD's bucket: COS refuses the permanent key (AccessDenied) on the paths ApplyUpload
+   * handed out; only the session's temporary key gets in. Default false (the permanent key works everywhere).
+   */
+  sessionPathsTempOnly?: boolean;
 }
 
 export interface RunningEmulator {
@@ -68,6 +74,8 @@ export interface RunningEmulator {
   readonly state: EmulatorState;
   /** Issues temporary VOD API credentials (secretId/secretKey/token; calls must send X-TC-Token). */
   createTemporaryCredential(ttlSeconds?: number): Promise<TemporaryCredential>;
+  /** Turns `sessionPathsTempOnly` on or off from now on. */
+  setSessionPathsTempOnly(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -118,6 +126,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const counters = new Counters();
   const faults = new Faults(options.faults);
   const state = new StateView(counters, vod, multipart, objects);
+  let sessionPathsTempOnly = options.sessionPathsTempOnly ?? false;
+  const refusesPermanentKey = (addr: CosAddress): boolean =>
+    sessionPathsTempOnly && vod.isSessionPath(addr.bucket, addr.key === '' ? (addr.query.get('prefix') ?? '') : addr.key);
 
   let baseUrl = '';
   const ctx: VodContext = {
@@ -140,7 +151,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await sleep(faults.delayMs);
     }
     if (isVodRequest(req)) return handleVod(req, res, { ctx, faults, counters, logger, defaultRegion: region });
-    return handleCos(req, res, { objects, multipart, faults, counters, credentials, logger, nowSeconds, holds: faults.holds });
+    return handleCos(req, res, { objects, multipart, faults, counters, credentials, logger, nowSeconds, refusesPermanentKey, holds: faults.holds });
   }
 
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, (req, res) => {
@@ -155,7 +166,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const hostPort = `${urlHost}:${address.port}`;
   baseUrl = `http://${hostPort}`;
-  logger.info({ endpoint: baseUrl, dataDir, region }, 'emulator listening');
+  logger.info({ endpoint: baseUrl, dataDir, region, sessionPathsTempOnly }, 'emulator listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -168,6 +179,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     faults,
     state,
     createTemporaryCredential: (ttlSeconds = 3600) => credentials.issue('vod', ttlSeconds),
+    setSessionPathsTempOnly: (on) => {
+      sessionPathsTempOnly = on;
+    },
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), 2000);

@@ -1,6 +1,6 @@
 /**
  * Standalone emulator: `npm run emulator -- [--port N] [--host H] [--data-dir D] [--secret-id I --secret-key K]
- * [--region R] [--sub-app-ids 1,2]`. Prints one JSON line (endpoints and keys) on stdout, logs to
+ * [--region R] [--sub-app-ids 1,2] [--session-paths-temp-only]` (or `EMULATOR_SESSION_PATHS_TEMP_ONLY=1`). Prints one JSON line (endpoints and keys) on stdout, logs to
  * stderr, serves until SIGINT/SIGTERM.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     'secret-key': { type: 'string' },
     region: { type: 'string', default: 'ap-guangzhou' },
     'sub-app-ids': { type: 'string' },
+    'session-paths-temp-only': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -50,6 +51,7 @@ const emulator = await startEmulator({
   region: values.region,
   subAppIds,
   logger,
+  sessionPathsTempOnly: values['session-paths-temp-only'] || process.env['EMULATOR_SESSION_PATHS_TEMP_ONLY'] === '1',
 });
 process.stdout.write(
   `${JSON.stringify({

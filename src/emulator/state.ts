@@ -13,6 +13,8 @@ export interface EmulatorState {
   /** A snapshot of every request counter. */
   readonly counters: Readonly<Record<CounterName, number>>;
   count(name: CounterName): number;
+  /** COS requests signed with this secret id since the counters were last reset. */
+  cosRequestsSignedBy(secretId: string): number;
   resetCounters(): void;
   /** Committed media, oldest first. */
   mediaRecords(): MediaRecord[];
@@ -39,6 +41,10 @@ export class StateView implements EmulatorState {
 
   count(name: CounterName): number {
     return this.counterStore.get(name);
+  }
+
+  cosRequestsSignedBy(secretId: string): number {
+    return this.counterStore.signedBy(secretId);
   }
 
   resetCounters(): void {

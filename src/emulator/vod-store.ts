@@ -53,6 +53,8 @@ export interface MediaRecord extends Omit<UploadSession, 'tempSecretId' | 'expir
 export class VodStore {
   private readonly sessions = new Map<string, UploadSession>();
   private readonly media = new Map<string, MediaRecord>();
+  /** `bucket/dir/` of every session handed out (pending or committed): VOD's own paths. */
+  private readonly sessionPaths = new Set<string>();
   private readonly sessionDir: JsonDir<UploadSession>;
   private readonly mediaDir: JsonDir<MediaRecord>;
 
@@ -64,8 +66,22 @@ export class VodStore {
   async load(): Promise<void> {
     await this.sessionDir.init();
     await this.mediaDir.init();
-    for (const s of await this.sessionDir.loadAll()) this.sessions.set(s.vodSessionKey, s);
-    for (const m of await this.mediaDir.loadAll()) this.media.set(m.fileId, m);
+    for (const s of await this.sessionDir.loadAll()) {
+      this.sessions.set(s.vodSessionKey, s);
+      this.sessionPaths.add(sessionPathOf(s.bucket, s.mediaStoragePath.slice(1)));
+    }
+    for (const m of await this.mediaDir.loadAll()) {
+      this.media.set(m.fileId, m);
+      this.sessionPaths.add(sessionPathOf(m.bucket, m.mediaKey));
+    }
+  }
+
+  /** True when `key` (no leading `/`; a prefix for bucket-level calls) lies under a session's directory. */
+  isSessionPath(bucket: string, key: string): boolean {
+    for (let end = key.indexOf('/'); end !== -1; end = key.indexOf('/', end + 1)) {
+      if (this.sessionPaths.has(`${bucket}/${key.slice(0, end + 1)}`)) return true;
+    }
+    return false;
   }
 
   session(key: string): UploadSession | undefined {
@@ -78,6 +94,7 @@ export class VodStore {
 
   async addSession(s: UploadSession): Promise<void> {
     this.sessions.set(s.vodSessionKey, s);
+    this.sessionPaths.add(sessionPathOf(s.bucket, s.mediaStoragePath.slice(1)));
     await this.sessionDir.write(s.vodSessionKey, s);
   }
 
@@ -98,4 +115,9 @@ export class VodStore {
   mediaRecords(): MediaRecord[] {
     return [...this.media.values()].sort((a, b) => (a.committedAt < b.committedAt ? -1 : 1));
   }
+}
+
+/** The directory a session's objects go under (the media key's), as `bucket/dir/`. */
+function sessionPathOf(bucket: string, mediaKey: string): string {
+  return `${bucket}/${mediaKey.slice(0, mediaKey.lastIndexOf('/') + 1)}`;
 }

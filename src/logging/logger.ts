@@ -25,6 +25,10 @@ export const REDACTED_PATHS = [
   'apiKey',
   'credentials',
   '*.credentials',
+  'sessionCredentials',
+  '*.sessionCredentials',
+  'tempCertificate',
+  '*.tempCertificate',
 ];
 
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {

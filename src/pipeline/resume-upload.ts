@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
 import { VodError, toVodError } from '../errors/vod-error.ts';
-import type { ObjectStore } from '../storage/object-store.ts';
+import type { ObjectStore, StorageCredentials } from '../storage/object-store.ts';
 import { uploadObject, type StoredPart } from './object-upload.ts';
 import { PartSizer, maxPartBytesWithin } from './part-size.ts';
 import { ProgressTracker } from './progress.ts';
@@ -24,6 +24,8 @@ export interface ResumeMediaInput {
   readonly vodSessionKey: string;
   readonly storageBucket: string;
   readonly storageRegion: string;
+  /** The key storage is written with (the session's temporary key while valid); default `fallbackCredentials`. */
+  readonly storageCredentials?: StorageCredentials | undefined;
   readonly media: {
     readonly path: string;
     /** Object key, without a leading `/`. */
@@ -52,8 +54,9 @@ export interface ResumeMediaInput {
  * an exportable one (hash-wasm, 9× slower here) would slow down every upload that is never
  * interrupted. Only uploads resumed on another process pay for the read.
  *
- * Storage is written with the service's own key (`fallbackCredentials`): the session's temporary
- * key may have expired, and a new ApplyUpload would open a different session.
+ * Storage is written with `storageCredentials`: the session's temporary key while it is valid (on
+ * Tencent VOD only it may write to VOD's bucket), else the service's own key (`fallbackCredentials`);
+ * a new ApplyUpload would open a different session.
  */
 export async function resumeMediaUpload(
   input: ResumeMediaInput,
@@ -83,7 +86,7 @@ async function runResume(
   const store = deps.openObjectStore({
     bucket: input.storageBucket,
     region: input.storageRegion,
-    credentials: deps.fallbackCredentials,
+    credentials: input.storageCredentials ?? deps.fallbackCredentials,
   });
   const concurrency = input.concurrentUploadNumber ?? settings.defaultConcurrency;
   const partRetry = settings.partRetry ?? PART_RETRY_POLICY;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { VodError, toVodError } from '../errors/vod-error.ts';
-import type { ObjectStore, ObjectStoreFactory, StorageCredentials } from '../storage/object-store.ts';
+import type { ExpiringCredentials, ObjectStore, ObjectStoreFactory, StorageCredentials } from '../storage/object-store.ts';
 import type { CommitUploadResult, UploadSession, VodApi } from '../vod/vod-api.ts';
 import type { BufferGauge } from './buffer-gauge.ts';
 import { cancellationError, throwIfCanceled } from '../errors/cancellation.ts';
@@ -69,6 +69,8 @@ export interface AppliedUpload {
   readonly mediaStoragePath: string;
   readonly coverStoragePath?: string | undefined;
   readonly requestId: string;
+  /** The session's temporary storage key when ApplyUpload granted one with an expiry (secret: never log it). */
+  readonly sessionCredentials?: ExpiringCredentials | undefined;
 }
 
 /** A multipart upload of one file, with enough to abort it after a restart. */
@@ -413,6 +415,14 @@ function appliedUpload(request: UploadRequest, session: UploadSession): AppliedU
     mediaStoragePath: session.mediaStoragePath,
     coverStoragePath: session.coverStoragePath,
     requestId: session.requestId,
+    sessionCredentials: expiringCredentials(session.tempCertificate),
   };
+}
+
+/** A temporary key without an expiry is not kept: a resume could not tell whether it still works. */
+function expiringCredentials(certificate: UploadSession['tempCertificate']): ExpiringCredentials | undefined {
+  if (certificate?.expiredTime === undefined) return undefined;
+  const { secretId, secretKey, token, expiredTime } = certificate;
+  return { secretId, secretKey, token, expiresAt: new Date(expiredTime * 1000) };
 }
 

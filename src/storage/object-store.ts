@@ -80,6 +80,12 @@ export interface StorageCredentials {
   readonly token?: string | undefined;
 }
 
+/** A temporary key with its expiry (ApplyUpload's TempCertificate), as kept for a resume. */
+export interface ExpiringCredentials extends StorageCredentials {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
 /** Where a store points; enough to reopen it later (for example to abort an orphaned upload). */
 export interface StorageTarget {
   readonly bucket: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../db/upload-repository.ts';
-import type { NewUploadFields, UploadKey } from '../db/upload-writer.ts';
+import type { NewUploadFields } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { coverComesLate, uploadMedia, type MediaUploadFields } from '../pipeline/upload-pipeline.ts';
 import { checkUploadInput, normalizeUploadRequest, type UploadRequest } from '../pipeline/upload-request.ts';

@@ -1,6 +1,7 @@
-import type { UploadKey } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { VodError, toVodError } from '../errors/vod-error.ts';
 import { resumeMediaUpload } from '../pipeline/resume-upload.ts';
+import { resumeStorageKey } from './resume-storage.ts';
 import { withoutLeadingSlash } from '../pipeline/upload-pipeline.ts';
 import type { UploadRecord } from '../domain/upload-record.ts';
 import { arrangeSources, type IncomingFiles } from './incoming-files.ts';
@@ -58,9 +59,11 @@ export class ResumeRun {
     const { controllers } = control;
     let state;
     let sources;
+    let storageCredentials;
     try {
       state = await this.deps.writer.resumeState(key);
       if (state === undefined) throw new VodError('InternalError', `Upload ${key.id} has no VOD session to resume.`);
+      storageCredentials = await resumeStorageKey(key.id, state, this.deps);
       sources = await arrangeSources(request, {
         maxFileBytes: this.deps.maxFileBytes,
         maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
@@ -103,6 +106,7 @@ export class ResumeRun {
           vodSessionKey: resumeState.vodSessionKey,
           storageBucket: resumeState.storageBucket,
           storageRegion: resumeState.bucketRegion,
+          storageCredentials,
           media: {
             path: resumeState.mediaPath ?? media.fileName ?? 'media',
             key: withoutLeadingSlash(resumeState.mediaStoragePath),

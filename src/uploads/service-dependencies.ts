@@ -1,5 +1,6 @@
 import type { UploadRepository } from '../db/upload-repository.ts';
-import type { UploadKey, UploadWriter } from '../db/upload-writer.ts';
+import type { UploadWriter } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { VodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';

@@ -1,5 +1,6 @@
 import type { Hash } from 'node:crypto';
-import type { ByteCounters, UploadKey } from '../db/upload-writer.ts';
+import type { ByteCounters } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import type { VodError } from '../errors/vod-error.ts';
 import type { MediaUploadResult } from '../pipeline/upload-pipeline.ts';
 import type { UploadRecord } from '../domain/upload-record.ts';

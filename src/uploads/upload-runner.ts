@@ -1,5 +1,5 @@
 import type { Hash } from 'node:crypto';
-import type { UploadKey } from '../db/upload-writer.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
 import { cancellationError } from '../errors/cancellation.ts';
 import { VodError, toVodError } from '../errors/vod-error.ts';
 import type { StoredPart } from '../pipeline/object-upload.ts';

@@ -60,6 +60,7 @@ export class UploadTracker {
       requestId: applied.requestId,
       mediaStoragePath: applied.mediaStoragePath,
       coverStoragePath: applied.coverStoragePath ?? null,
+      sessionCredentials: applied.sessionCredentials,
     });
     this.update({ status: 'UPLOADING', requestId: applied.requestId });
     this.publish();

@@ -110,6 +110,19 @@ describe('lifecycle configuration', () => {
     assert.match(catchConfigError({ LEASE_TTL: '2s', LEASE_HEARTBEAT: '1500ms' }).message, /LEASE_HEARTBEAT: must be at most half/);
     assert.match(catchConfigError({ SHUTDOWN_GRACE_MS: '-1' }).message, /SHUTDOWN_GRACE_MS/);
   });
+
+  it('takes CREDENTIALS_KEY as 32 bytes in hex or base64 and refuses any other length at start-up', () => {
+    assert.equal(loadConfig({}).resume.credentialsKey, undefined);
+    const hex = 'ab'.repeat(32);
+    assert.equal(loadConfig({ CREDENTIALS_KEY: hex }).resume.credentialsKey, hex);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    assert.equal(loadConfig({ CREDENTIALS_KEY: base64 }).resume.credentialsKey, base64);
+    for (const bad of ['ab'.repeat(31), Buffer.alloc(16, 7).toString('base64'), Buffer.alloc(33, 7).toString('base64'), 'not a key']) {
+      const error = catchConfigError({ CREDENTIALS_KEY: bad });
+      assert.match(error.message, /CREDENTIALS_KEY: must be 32 bytes/);
+      assert.ok(!error.message.includes(bad), 'the refused value is not repeated');
+    }
+  });
 });
 
 describe('splitSchemaParameter', () => {

@@ -19,6 +19,8 @@ describe('logger', () => {
         req: { headers: { authorization: 'Bearer vodk_abcd1234_secret', 'x-tc-token': 'tok-value' } },
         apiKey: 'vodk_abcd1234_secret2',
         vod: { secretKey: 'nested-sk', sessionToken: 'nested-token' },
+        applied: { sessionCredentials: { secretId: 'AKIDsession', secretKey: 'session-sk', token: 'session-token' } },
+        session: { tempCertificate: { secretId: 'AKIDtemp', secretKey: 'temp-sk', token: 'temp-token' } },
       },
       'something happened',
     );
@@ -27,7 +29,7 @@ describe('logger', () => {
     const parsed = JSON.parse(line) as { msg: string; service: string };
     assert.equal(parsed.msg, 'something happened');
     assert.equal(parsed.service, 'vod-ingest');
-    for (const secret of ['AKIDsecretid', 'sk-value', 'vodk_abcd1234_secret', 'tok-value', 'nested-sk', 'nested-token']) {
+    for (const secret of ['AKIDsecretid', 'sk-value', 'vodk_abcd1234_secret', 'tok-value', 'nested-sk', 'nested-token', 'session-sk', 'session-token', 'temp-sk', 'temp-token']) {
       assert.ok(!line.includes(secret), `${secret} must not be logged: ${line}`);
     }
     assert.match(line, /\[redacted\]/);

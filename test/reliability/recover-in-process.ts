@@ -1,5 +1,6 @@
 // The start-up recovery of a killed server's INSTANCE_ID (what main.ts runs before it listens), run
 // in the test process against the same schema and emulator: one child start fewer per test.
+import { SecretSeal } from '../../src/auth/secret-seal.ts';
 import { InterruptedUploadClaims } from '../../src/db/interrupted-upload-claims.ts';
 import { StorageCleanupRepository } from '../../src/db/storage-cleanup-repository.ts';
 import { UploadRepository } from '../../src/db/upload-repository.ts';
@@ -28,7 +29,7 @@ export function recoverInProcess(
   return recoverInterruptedUploads(instanceId, {
     claims: new InterruptedUploadClaims(prisma, database.schema),
     reader: new UploadRepository(prisma),
-    writer: new UploadWriter(prisma, database.schema),
+    writer: new UploadWriter(prisma, database.schema, SecretSeal.derivedFrom(emulator.secretKey)),
     cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(prisma, database.schema), pipeline, logger }),
     pubsub: target.pubsub,
     logger,
