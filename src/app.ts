@@ -265,7 +265,7 @@ export function createApp(deps: AppDependencies): App {
     yoga,
     apiKeys,
     logger,
-    connectionInitTimeoutMs: limits.headersTimeoutMs,
+    connectionInitTimeoutMs: limits.webSocketConnectionInitTimeoutMs,
     keepAliveMs: limits.webSocketKeepAliveMs,
     isOverCapacity: (socket) => connections.isOverCapacity(socket),
   });
