@@ -9,14 +9,16 @@
  *   over the real GraphQL API (http-bench.ts; server and emulator as their own processes, Postgres
  *   schema bench_<random> dropped afterwards): (d) uploadMedia at every size (server peak RSS, CPU),
  *   idle RSS before the first and after the tenth upload, (e) many concurrent uploads, verified,
- *   (f) progress events per second over SSE.
+ *   (f) progress events per second over SSE; (i) GraphiQL's first and repeat load and (j) a large JSON
+ *   answer, in bytes on the wire (wire-bytes-bench.ts).
  * Ends with a table against the DESIGN.md targets.
  *
  * BENCH_SIZES=1GiB,4GiB (default; the first is the comparison size), BENCH_ROUNDS=3, BENCH_QUICK=1 for
  * 128MiB,256MiB (and 32 × 8 MiB, 64 MiB for progress, 1 round), BENCH_CONCURRENT=32x64MiB,
  * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, BENCH_BASELINE=<git revision> (versus-baseline.ts:
  * uploadMedia throughput of this checkout against that commit's server, alternating rounds),
- * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client), PART_BYTES (default 8 MiB),
+ * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client),
+ * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -33,6 +35,7 @@ import { runComparison, spread, type ComparisonResults } from './compare.ts';
 import { runHttpBench, type HttpBenchResults } from './http-bench.ts';
 import { runResumeBench, type ResumeBenchResults } from './resume-bench.ts';
 import { startService } from './service.ts';
+import { describeLoads, formatBytes, runWireBytesBench, type WireBytesResults } from './wire-bytes-bench.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
 
 const MiB = 1024 * 1024;
@@ -156,6 +159,16 @@ if (process.env['BENCH_SKIP_RESUME'] !== '1') {
     await service.close();
   }
   log(`load: ${loadAverage()}`);
+}
+let wire: WireBytesResults | undefined;
+if (process.env['BENCH_SKIP_WIRE'] !== '1') {
+  const service = await startService({ partBytes, concurrency });
+  try {
+    wire = await runWireBytesBench(service);
+  } finally {
+    await service.close();
+  }
+  log(`GraphiQL first load ${describeLoads(wire.graphiqlFirstLoads)}; repeat ${wire.graphiqlRepeatLoad.status} ${formatBytes(wire.graphiqlRepeatLoad.wireBytes)}`);
 }
 const loadAtEnd = loadAverage();
 
@@ -295,6 +308,19 @@ if (resume !== undefined) {
   ]);
 }
 
+if (wire !== undefined) {
+  const browserFirst = wire.graphiqlFirstLoads[0];
+  rows.push([
+    '(i) GraphiQL first load, bytes on the wire (Chromium\'s Accept-Encoding, then gzip, none)',
+    describeLoads(wire.graphiqlFirstLoads),
+    '< 3 MB',
+    verdict(browserFirst !== undefined && browserFirst.status === 200 && browserFirst.wireBytes < 3_000_000),
+  ]);
+  const repeat = wire.graphiqlRepeatLoad;
+  rows.push(['(i) GraphiQL repeat load (If-None-Match)', `${repeat.status}, ${formatBytes(repeat.wireBytes)}`, '< 50 KB', verdict(repeat.wireBytes < 50_000)]);
+  rows.push(['(j) introspection answer (JSON), bytes on the wire', describeLoads(wire.introspectionAnswers), 'reported', '-']);
+}
+
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
 const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
 log('');
@@ -308,7 +334,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 

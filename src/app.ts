@@ -16,6 +16,8 @@ import { MAX_JSON_BODY_BYTES, queryLimitPlugins } from './graphql/query-limits.t
 import { schema } from './graphql/schema/index.ts';
 import { authenticateRequest } from './http/authenticate.ts';
 import { GRAPHIQL_OPTIONS } from './http/graphiql.ts';
+import { createGraphiQLPage } from './http/graphiql-page.ts';
+import { useAnswerCompression } from './http/answer-compression.ts';
 import { assertCsrfSafe, isMultipartRequest, parseMultipartOperations, type MultipartBody } from './http/graphql-multipart.ts';
 import { readJsonBody } from './http/json-body.ts';
 import { fileBytesOf } from './http/multipart-file-bytes.ts';
@@ -110,17 +112,24 @@ export function createApp(deps: AppDependencies): App {
     uploadService.sweepExpiredPauses().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired paused uploads failed'));
   }, resumeSweepIntervalMs(config.resume.ttlMs)).unref();
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }, ...(deps.readinessChecks ?? [])];
+  const graphiqlPage = createGraphiQLPage(GRAPHIQL_OPTIONS);
 
   const yoga: YogaServerInstance<ServerContext, GraphQLContext> = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     multipart: false,
     landingPage: false,
-    plugins: [...queryLimitPlugins(), useKeyUnlessIntrospection(), useInternalErrorAnswer(logger), useMultipartFailureStatus()],
+    plugins: [
+      ...queryLimitPlugins(),
+      useKeyUnlessIntrospection(),
+      useInternalErrorAnswer(logger),
+      useMultipartFailureStatus(),
+      useAnswerCompression(),
+    ],
     graphiql: GRAPHIQL_OPTIONS,
-    // GraphiQL with its assets inlined: yoga's default page loads them from a CDN, which a
-    // self-hosted service behind a firewall cannot reach. Loaded on the first page view only (9 MB).
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    // The page itself is served by graphiqlPage (compressed, with validators); yoga renders it only
+    // for a browser's GET that carries a query, from the same rendering.
+    renderGraphiQL: () => graphiqlPage.html(),
     maskedErrors: { maskError: (error) => maskError(error, logger) },
     logging: {
       debug: (...args) => logger.debug({ yoga: args }, 'yoga'),
@@ -183,11 +192,7 @@ export function createApp(deps: AppDependencies): App {
       return serveUploadPage(url.pathname, req.method, res);
     }
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'Not found' });
-    if (isGraphiQLPageRequest(req, url)) {
-      const authFailure = new VodError('AuthFailure', 'The GraphiQL page runs no operation.');
-      await yoga(req, res, { requestId, authFailure } as ServerContext);
-      return;
-    }
+    if (isGraphiQLPageRequest(req, url)) return graphiqlPage.serve(req, res);
     // Whatever answers this request (a refusal, an early error), an unread body is dealt with once.
     settleUnreadBodyAfterResponse(req, res);
     let tenant: AuthenticatedTenant | undefined;
@@ -267,7 +272,7 @@ export function createApp(deps: AppDependencies): App {
     yoga,
     apiKeys,
     logger,
-    connectionInitTimeoutMs: limits.headersTimeoutMs,
+    connectionInitTimeoutMs: limits.webSocketConnectionInitTimeoutMs,
     keepAliveMs: limits.webSocketKeepAliveMs,
     isOverCapacity: (socket) => connections.isOverCapacity(socket),
   });

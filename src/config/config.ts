@@ -59,6 +59,8 @@ export interface HttpLimits {
   readonly uploadIdleMinBytes: number;
   /** WebSocket: ping interval, and how long a pong may take before the connection is dropped. */
   readonly webSocketKeepAliveMs: number;
+  /** WebSocket: a socket that has not sent connection_init (with its key) this long after opening is closed (4408). */
+  readonly webSocketConnectionInitTimeoutMs: number;
   /** Open connections of this process; more are answered 503 and closed. */
   readonly maxConnections: number;
 }

@@ -50,6 +50,7 @@ function toConfig(env: Env): Config {
       uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
       uploadIdleMinBytes: env.UPLOAD_IDLE_MIN_BYTES,
       webSocketKeepAliveMs: env.WS_KEEP_ALIVE_MS,
+      webSocketConnectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
       maxConnections: env.MAX_CONNECTIONS,
     },
     multipart: {

@@ -73,6 +73,7 @@ export const EnvSchema = z
     UPLOAD_IDLE_TIMEOUT_MS: milliseconds(100, HOUR).default(60 * SECOND),
     UPLOAD_IDLE_MIN_BYTES: byteCount(0, 64 * MiB).default(16 * 1024),
     WS_KEEP_ALIVE_MS: milliseconds(100, 10 * 60 * SECOND).default(12 * SECOND),
+    WS_CONNECTION_INIT_TIMEOUT_MS: milliseconds(100, 10 * 60 * SECOND).default(3 * SECOND),
     MAX_CONNECTIONS: integer(1, 1_000_000).default(1024),
     MAX_UPLOADS_PER_TENANT: integer(1, 100_000).default(32),
     SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default(25_000),

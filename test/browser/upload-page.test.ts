@@ -76,12 +76,21 @@ describe('the upload page in a real browser', { skip: SKIP }, () => {
     await page.screenshot({ path: path.join(ARTIFACTS, '1-wrong-key.png'), fullPage: true });
   });
 
-  it('uploads a media file with a cover and shows SUCCEEDED with its FileId', async () => {
-    await page.fill('#api-key', key);
-    await page.click('#key-form button[type=submit]');
-    await page.locator('#key-status').filter({ hasText: 'Key accepted' }).waitFor({ timeout: VISIBLE_TIMEOUT });
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('vod-ingest.apiKey')), key);
+  it('refuses a wrong key typed into the field when Upload is pressed, before anything is sent', async () => {
+    await page.fill('#api-key', 'vodk_00000000_typed-not-used');
+    await page.setInputFiles('#media', { name: 'never-sent.mp4', mimeType: 'video/mp4', buffer: randomBytes(4096) });
+    await page.click('#start');
+    await page.locator('#error').filter({ hasText: 'AuthFailure' }).waitFor({ timeout: VISIBLE_TIMEOUT });
+    assert.match((await page.textContent('#error')) ?? '', /Unknown or revoked API key/);
+    assert.match((await page.textContent('#key-status')) ?? '', /refused \(AuthFailure\)/);
+    assert.equal(await page.getAttribute('#progress-card', 'data-upload-id'), null, 'no upload was started');
+    assert.equal(await page.isEnabled('#start'), true, 'Upload can be pressed again');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('vod-ingest.apiKey')), null);
+  });
 
+  it('uploads with the key typed into the field (no "Use key"), a media file and a cover, and shows SUCCEEDED with its FileId', async () => {
+    // What a person does: type the key, pick the files, press Upload.
+    await page.fill('#api-key', key);
     const media = randomBytes(1536 * 1024 + 17);
     await page.setInputFiles('#media', { name: 'holiday.mp4', mimeType: 'video/mp4', buffer: media });
     await page.setInputFiles('#cover', { name: 'holiday-cover.png', mimeType: 'image/png', buffer: COVER_PNG });
@@ -110,6 +119,9 @@ describe('the upload page in a real browser', { skip: SKIP }, () => {
     assert.equal(await page.evaluate(() => (document.getElementById('stored') as HTMLProgressElement).position), 1, 'the stored bar is full');
     // The list of recent uploads shows it.
     await page.locator(`#recent tr[data-id="${id}"] .badge[data-status=SUCCEEDED]`).waitFor({ timeout: VISIBLE_TIMEOUT });
+    // The typed key was checked and taken as if "Use key" had been pressed.
+    assert.match((await page.textContent('#key-status')) ?? '', /Key accepted/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('vod-ingest.apiKey')), key);
     await page.screenshot({ path: path.join(ARTIFACTS, '3-succeeded.png'), fullPage: true });
   });
 
@@ -134,6 +146,16 @@ describe('the upload page in a real browser', { skip: SKIP }, () => {
     } finally {
       server.emulator.faults.clear();
     }
+  });
+
+  it('still takes a key with "Use key" after "Forget", and lists the uploads made with it', async () => {
+    await page.click('#forget-key');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('vod-ingest.apiKey')), null);
+    await page.fill('#api-key', key);
+    await page.click('#key-form button[type=submit]');
+    await page.locator('#key-status').filter({ hasText: 'Key accepted' }).waitFor({ timeout: VISIBLE_TIMEOUT });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('vod-ingest.apiKey')), key);
+    await page.locator('#recent tr .badge[data-status=SUCCEEDED]').first().waitFor({ timeout: VISIBLE_TIMEOUT });
   });
 
   it('ran without script errors or Content-Security-Policy violations', () => {

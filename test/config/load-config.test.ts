@@ -155,9 +155,19 @@ describe('loadConfig: timeouts and caps', () => {
       uploadIdleTimeoutMs: 60_000,
       uploadIdleMinBytes: 16 * 1024,
       webSocketKeepAliveMs: 12_000,
+      webSocketConnectionInitTimeoutMs: 3_000,
       maxConnections: 1024,
     });
     assert.equal(config.limits.maxUploadsPerTenant, 32);
+  });
+
+  it('reads WS_CONNECTION_INIT_TIMEOUT_MS apart from the headers timeout, and refuses what is out of range', () => {
+    const config = loadConfig({ WS_CONNECTION_INIT_TIMEOUT_MS: '750', HEADERS_TIMEOUT_MS: '30000' });
+    assert.equal(config.http.webSocketConnectionInitTimeoutMs, 750);
+    assert.equal(config.http.headersTimeoutMs, 30_000);
+    for (const value of ['0', '99', '600001', '3s', '-1']) {
+      assert.match(catchConfigError({ WS_CONNECTION_INIT_TIMEOUT_MS: value }).message, /WS_CONNECTION_INIT_TIMEOUT_MS/, value);
+    }
   });
 
   it('refuses a zero timeout, a budget smaller than two parts, and a file size the budget cannot carry in 10 000 parts', () => {

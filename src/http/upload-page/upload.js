@@ -199,9 +199,17 @@ function setKeyStatus(text, kind) {
   status.className = `hint${kind ? ` ${kind}` : ''}`;
 }
 
+/**
+ * Checks a key (by listing the tenant's uploads) and takes it: kept for this tab once accepted.
+ * Resolves with undefined when accepted, otherwise with the ApiError saying why not.
+ */
 async function useKey(key) {
   apiKey = key.trim();
-  if (apiKey === '') return;
+  if (apiKey === '') {
+    stopRecentPolling();
+    setKeyStatus('Enter your API key above first.', 'bad');
+    return new ApiError('Enter your API key above first.', 'AuthFailure');
+  }
   setKeyStatus('Checking the key…');
   try {
     await refreshRecent();
@@ -209,12 +217,27 @@ async function useKey(key) {
     $('forget-key').hidden = false;
     setKeyStatus('Key accepted. Kept in this tab only (sessionStorage).', 'ok');
     startRecentPolling();
+    return undefined;
   } catch (error) {
-    const { code, message } = describeError(error);
+    const refusal = describeError(error);
+    // Not kept: the next action checks whatever is in the field again.
+    apiKey = '';
     sessionStorage.removeItem(KEY_STORAGE);
     stopRecentPolling();
+    const { code, message } = refusal;
     setKeyStatus(code === 'AuthFailure' ? `This key was refused (AuthFailure): ${message}` : `${code}: ${message}`, 'bad');
+    return refusal;
   }
+}
+
+/**
+ * The key is what the field shows: a key typed (or changed) without pressing "Use key" is checked
+ * and taken before the action that needs it. Resolves like useKey.
+ */
+async function useKeyInField() {
+  const typed = $('api-key').value.trim();
+  if (typed !== '' && typed === apiKey) return undefined;
+  return useKey(typed);
 }
 
 function forgetKey() {
@@ -256,6 +279,21 @@ async function refreshRecent() {
   $('recent').hidden = nodes.length === 0;
   $('recent-empty').hidden = nodes.length !== 0;
   $('recent-empty').textContent = 'No uploads yet.';
+}
+
+/** The Refresh button: with the key in the field (checking it lists the uploads already). */
+async function refreshWithKeyInField() {
+  const typed = $('api-key').value.trim();
+  if (typed !== apiKey) {
+    await useKeyInField();
+    return;
+  }
+  try {
+    await refreshRecent();
+  } catch (error) {
+    const { code, message } = describeError(error);
+    setKeyStatus(`${code}: ${message}`, 'bad');
+  }
 }
 
 function cell(text) {
@@ -344,14 +382,17 @@ async function startUpload(event) {
   const card = $('progress-card');
   $('error').hidden = true;
   $('result').hidden = true;
-  if (apiKey === '') {
-    card.hidden = false;
-    showError($('error'), new ApiError('Enter your API key above first.', 'AuthFailure'));
-    return;
-  }
   if (media === undefined) {
     card.hidden = false;
     showError($('error'), new ApiError('Choose a media file to upload.', 'InvalidParameter'));
+    return;
+  }
+  $('start').disabled = true;
+  const keyProblem = await useKeyInField();
+  if (keyProblem !== undefined) {
+    $('start').disabled = false;
+    card.hidden = false;
+    showError($('error'), keyProblem);
     return;
   }
   const id = newUploadId();
@@ -444,7 +485,7 @@ $('key-form').addEventListener('submit', (event) => {
 $('forget-key').addEventListener('click', forgetKey);
 $('upload-form').addEventListener('submit', (event) => void startUpload(event));
 $('cancel').addEventListener('click', () => void cancelUpload());
-$('refresh').addEventListener('click', () => refreshRecent().catch((error) => setKeyStatus(`${describeError(error).code}: ${describeError(error).message}`, 'bad')));
+$('refresh').addEventListener('click', () => void refreshWithKeyInField());
 if (apiKey !== '') {
   $('api-key').value = apiKey;
   void useKey(apiKey);
