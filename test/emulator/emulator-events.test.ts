@@ -174,6 +174,19 @@ describe('emulator: VOD events (PullEvents / ConfirmEvents), procedures, Describ
     assert.deepEqual(await pullOnce(vod), []);
     const [queued] = emulator.state.events();
     assert.ok(queued !== undefined && queued.visibleAt - queued.createdAt === 600_000);
+    const admin = (await (await fetch(`${emulator.vodEndpoint}/__emulator/events?subAppId=0`)).json()) as { eventType: string }[];
+    assert.deepEqual(admin.map((e) => e.eventType), ['NewFileUpload']);
+  });
+
+  it('the admin API sets the event faults and queues procedure failures', async () => {
+    const { emulator } = await emulatorWith();
+    const call = (method: string, route: string, body: unknown): Promise<Response> =>
+      fetch(`${emulator.vodEndpoint}/__emulator${route}`, { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    assert.equal((await call('PATCH', '/faults', { duplicateEvents: true, delayEventsMs: 5 })).status, 200);
+    assert.equal((await call('POST', '/faults/procedure-failure', { code: 'InternalError', procedure: 'P' })).status, 200);
+    assert.equal((await call('PATCH', '/faults', { delayEventsMs: -1 })).status, 400);
+    const faults = emulator.faults.get();
+    assert.deepEqual([faults.duplicateEvents, faults.delayEventsMs, faults.failProcedure], [true, 5, [{ code: 'InternalError', procedure: 'P', message: undefined }]]);
   });
 
   it('failProcedure: the task ends FINISH with the fault code, its sub-tasks FAIL, no outputs', async () => {
