@@ -1,6 +1,6 @@
 /**
  * Admin endpoints under `/__emulator/` (no authentication; bind the emulator to loopback):
- * state, counters, media records, multipart uploads, objects, faults, temporary VOD credentials.
+ * state, counters, media records, multipart uploads, objects, queued events, faults, temporary VOD credentials.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import type { EmulatorState } from './state.ts';
 export const ADMIN_PREFIX = '/__emulator';
 
 const vodErrorSchema = z.object({ code: z.string().min(1), message: z.string().optional(), action: z.string().optional() }).strict();
+const procedureFaultSchema = z.object({ code: z.string().min(1), message: z.string().optional(), procedure: z.string().optional() }).strict();
 const share = z.number().min(0).max(1);
 const partNumbers = z.array(z.number().int().min(1).max(10000));
 export const faultOptionsSchema = z
@@ -27,6 +28,9 @@ export const faultOptionsSchema = z
     includePutObject: z.boolean().optional(),
     delayMs: z.number().int().min(0).max(600_000).optional(),
     vodErrors: z.array(vodErrorSchema).optional(),
+    failProcedure: z.array(procedureFaultSchema).optional(),
+    duplicateEvents: z.boolean().optional(),
+    delayEventsMs: z.number().int().min(0).max(600_000).optional(),
   })
   .strict();
 
@@ -57,6 +61,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
           multipartUploads: deps.state.multipartUploads(),
           pendingSessions: deps.state.pendingSessions().length,
           media: deps.state.mediaRecords().length,
+          events: deps.state.events().length,
         });
       case 'GET /counters':
         return sendJson(res, 200, deps.state.counters);
@@ -90,6 +95,15 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
         const f = vodErrorSchema.parse(await jsonBody(req));
         deps.faults.failNextVod(f.code, { action: f.action, message: f.message });
         return sendJson(res, 200, deps.faults.get());
+      }
+      case 'POST /faults/procedure-failure': {
+        const f = procedureFaultSchema.parse(await jsonBody(req));
+        deps.faults.failNextProcedure(f.code, { procedure: f.procedure, message: f.message });
+        return sendJson(res, 200, deps.faults.get());
+      }
+      case 'GET /events': {
+        const sub = query.get('subAppId');
+        return sendJson(res, 200, deps.state.events(sub === undefined || sub === '' ? undefined : Number(sub)));
       }
       case 'POST /credentials': {
         const ttl = z.object({ ttlSeconds: z.number().int().min(1).optional() }).parse(await jsonBody(req)).ttlSeconds ?? 3600;

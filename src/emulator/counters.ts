@@ -6,6 +6,10 @@ export const COUNTER_NAMES = [
   'vod.CommitUpload',
   'vod.ParseStreamingManifest',
   'vod.ModifyMediaInfo',
+  'vod.PullEvents',
+  'vod.ConfirmEvents',
+  'vod.DescribeMediaInfos',
+  'vod.DeleteMedia',
   'vod.error',
   // COS XML API
   'cos.putObject',
@@ -28,6 +32,10 @@ export const COUNTER_NAMES = [
   'fault.reset',
   'fault.vodError',
   'fault.delay',
+  'fault.procedureFailure',
+  // Events queued (each copy counts) and procedure tasks finished
+  'event.published',
+  'procedure.finished',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

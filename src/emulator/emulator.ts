@@ -14,20 +14,24 @@ import { handleCos } from './cos-http.ts';
 import type { CosAddress } from './cos-route.ts';
 import { Counters } from './counters.ts';
 import { CredentialStore, type TemporaryCredential } from './credentials.ts';
+import { DEFAULT_EVENT_TIMINGS, EventQueue, type EventTimings } from './event-queue.ts';
 import { Faults, type FaultController, type FaultOptions } from './faults.ts';
 import { sleep } from './http-util.ts';
 import { randomSecret } from './ids.ts';
 import { MultipartStore } from './multipart-store.ts';
 import { ObjectStore } from './object-store.ts';
+import { ProcedureRunner, type EmitEvent } from './procedure-runner.ts';
 import { StateView, type EmulatorState } from './state.ts';
-import type { VodContext } from './vod-actions.ts';
+import type { EmptyPullAnswer, VodContext } from './vod-actions.ts';
 import { handleVod, isVodRequest } from './vod-http.ts';
 import { VodStore } from './vod-store.ts';
 
 export type { FaultController, FaultOptions } from './faults.ts';
 export type { HeldOperation, ResponseHold } from './response-holds.ts';
+export type { EventTimings, QueuedEvent } from './event-queue.ts';
 export type { EmulatorState } from './state.ts';
-export type { MediaRecord } from './vod-store.ts';
+export type { EmptyPullAnswer } from './vod-actions.ts';
+export type { MediaRecord, ProcedureTaskRecord, ProcessedOutput } from './vod-store.ts';
 
 export interface EmulatorOptions {
   /** 0 = random. */
@@ -59,6 +63,12 @@ export interface EmulatorOptions {
    * handed out; only the session's temporary key gets in. Default false (the permanent key works everywhere).
    */
   sessionPathsTempOnly?: boolean;
+  /** How long a procedure (task flow) runs before it finishes; default 3000 ms. */
+  procedureDurationMs?: number;
+  /** PullEvents/ConfirmEvents timings, each overridable (tests shorten them); defaults are VOD's. */
+  eventTimings?: Partial<EventTimings>;
+  /** PullEvents' answer when no event arrived within the long poll; default `ResourceNotFound` (as documented). */
+  emptyPullAnswer?: EmptyPullAnswer;
 }
 
 export interface RunningEmulator {
@@ -119,18 +129,29 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const objects = new ObjectStore(dataDir);
   const multipart = new MultipartStore(dataDir, objects, options.minPartSize ?? 1024 * 1024);
   const vod = new VodStore(dataDir);
+  const events = new EventQueue(dataDir, { ...DEFAULT_EVENT_TIMINGS, ...options.eventTimings }, now);
   await credentials.load();
   await objects.load();
   await multipart.load();
   await vod.load();
+  await events.load();
   const counters = new Counters();
   const faults = new Faults(options.faults);
-  const state = new StateView(counters, vod, multipart, objects);
+  const state = new StateView(counters, { vod, multipart, objects, events });
   let sessionPathsTempOnly = options.sessionPathsTempOnly ?? false;
   const refusesPermanentKey = (addr: CosAddress): boolean =>
     sessionPathsTempOnly && vod.isSessionPath(addr.bucket, addr.key === '' ? (addr.query.get('prefix') ?? '') : addr.key);
 
   let baseUrl = '';
+  const emit: EmitEvent = async (subAppId, type, body) => {
+    const delivery = faults.eventDelivery;
+    counters.increment('event.published', delivery.copies);
+    await events.publish(subAppId, type, body, delivery);
+  };
+  const procedures = new ProcedureRunner({
+    store: vod, objects, faults, counters, emit, logger, appId: options.appId ?? '1250000000',
+    durationMs: options.procedureDurationMs ?? 3000, now, publicBaseUrl: () => baseUrl,
+  });
   const ctx: VodContext = {
     store: vod,
     objects,
@@ -141,6 +162,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     nowSeconds,
     sessionTtlSeconds: options.sessionTtlSeconds ?? 86400,
     tempCredentialTtlSeconds: options.tempCredentialTtlSeconds ?? 7200,
+    events,
+    emit,
+    procedures,
+    emptyPullAnswer: options.emptyPullAnswer ?? 'ResourceNotFound',
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -167,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const hostPort = `${urlHost}:${address.port}`;
   baseUrl = `http://${hostPort}`;
   logger.info({ endpoint: baseUrl, dataDir, region, sessionPathsTempOnly }, 'emulator listening');
+  procedures.resumeAll();
 
   let closing: Promise<void> | undefined;
   return {
@@ -183,11 +209,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       sessionPathsTempOnly = on;
     },
     close(): Promise<void> {
+      events.close();
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), 2000);
         server.close(() => {
           clearTimeout(force);
-          resolve();
+          procedures.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       });

@@ -14,6 +14,14 @@ export interface VodErrorFault {
   readonly action?: string | undefined;
 }
 
+export interface ProcedureFault {
+  /** VOD error code the task ends with (its ErrCodeExt), e.g. `InternalError`. */
+  readonly code: string;
+  readonly message?: string | undefined;
+  /** Only a task flow of this name; any when absent. */
+  readonly procedure?: string | undefined;
+}
+
 export interface FaultOptions {
   /** Share (0..1) of UploadPart requests answered with `failStatus`. */
   failPartRate?: number;
@@ -37,6 +45,12 @@ export interface FaultOptions {
   delayMs?: number;
   /** Queue of errors for the next VOD calls, consumed in order by the first matching call. */
   vodErrors?: VodErrorFault[];
+  /** Queue of failures for the next procedure tasks, consumed in order by the first matching task. */
+  failProcedure?: ProcedureFault[];
+  /** Every event is queued twice (VOD delivers at least once). */
+  duplicateEvents?: boolean;
+  /** Events become pullable only this many milliseconds after they happen. */
+  delayEventsMs?: number;
 }
 
 export type PartFault = { readonly kind: 'fail'; readonly status: 500 | 503 } | { readonly kind: 'reset'; readonly afterBytes: number };
@@ -47,6 +61,8 @@ export interface FaultController {
   /** Merges into the current configuration. */
   update(options: FaultOptions): void;
   clear(): void;
+  /** Queues a failure for the next procedure task (of the task flow `procedure`, when given). */
+  failNextProcedure(code: string, options?: { procedure?: string; message?: string }): void;
   /** Queues an error for the next VOD call (of `action`, when given). */
   failNextVod(code: string, options?: { action?: string; message?: string }): void;
   /** Carries out the next `operation` in full but keeps its answer back until released (crash tests). */
@@ -67,14 +83,15 @@ export class Faults implements FaultController {
   }
 
   set(options: FaultOptions): void {
-    this.options = { ...options, vodErrors: [...(options.vodErrors ?? [])] };
+    this.options = { ...options, vodErrors: [...(options.vodErrors ?? [])], failProcedure: [...(options.failProcedure ?? [])] };
     this.failuresInjected = 0;
     this.resetsInjected = 0;
   }
 
   update(options: FaultOptions): void {
     const vodErrors = [...(this.options.vodErrors ?? []), ...(options.vodErrors ?? [])];
-    this.options = { ...this.options, ...options, vodErrors };
+    const failProcedure = [...(this.options.failProcedure ?? []), ...(options.failProcedure ?? [])];
+    this.options = { ...this.options, ...options, vodErrors, failProcedure };
   }
 
   clear(): void {
@@ -94,8 +111,25 @@ export class Faults implements FaultController {
     (this.options.vodErrors ??= []).push({ code, action: options.action, message: options.message });
   }
 
+  failNextProcedure(code: string, options: { procedure?: string; message?: string } = {}): void {
+    (this.options.failProcedure ??= []).push({ code, procedure: options.procedure, message: options.message });
+  }
+
   get(): FaultOptions {
-    return { ...this.options, vodErrors: [...(this.options.vodErrors ?? [])] };
+    return { ...this.options, vodErrors: [...(this.options.vodErrors ?? [])], failProcedure: [...(this.options.failProcedure ?? [])] };
+  }
+
+  /** Takes the first queued procedure failure that applies to the task flow `procedure`, if any. */
+  takeProcedureFailure(procedure: string): ProcedureFault | undefined {
+    const queue = this.options.failProcedure ?? [];
+    const i = queue.findIndex((f) => f.procedure === undefined || f.procedure === procedure);
+    if (i < 0) return undefined;
+    return queue.splice(i, 1)[0];
+  }
+
+  /** How each event is queued: copies (duplicateEvents) and delay (delayEventsMs). */
+  get eventDelivery(): { copies: number; delayMs: number } {
+    return { copies: this.options.duplicateEvents === true ? 2 : 1, delayMs: Math.max(0, this.options.delayEventsMs ?? 0) };
   }
 
   get delayMs(): number {

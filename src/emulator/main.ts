@@ -1,6 +1,8 @@
 /**
  * Standalone emulator: `npm run emulator -- [--port N] [--host H] [--data-dir D] [--secret-id I --secret-key K]
- * [--region R] [--sub-app-ids 1,2] [--session-paths-temp-only]` (or `EMULATOR_SESSION_PATHS_TEMP_ONLY=1`). Prints one JSON line (endpoints and keys) on stdout, logs to
+ * [--region R] [--sub-app-ids 1,2] [--session-paths-temp-only]
+ * [--procedure-duration-ms N] [--event-long-poll-ms N] [--event-redeliver-ms N]
+ * [--event-handle-ttl-ms N] [--empty-pull-answer ResourceNotFound|EmptyEventSet]`. Prints one JSON line (endpoints and keys) on stdout, logs to
  * stderr, serves until SIGINT/SIGTERM.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +22,11 @@ const { values } = parseArgs({
     region: { type: 'string', default: 'ap-guangzhou' },
     'sub-app-ids': { type: 'string' },
     'session-paths-temp-only': { type: 'boolean', default: false },
+    'procedure-duration-ms': { type: 'string' },
+    'event-long-poll-ms': { type: 'string' },
+    'event-redeliver-ms': { type: 'string' },
+    'event-handle-ttl-ms': { type: 'string' },
+    'empty-pull-answer': { type: 'string', default: 'ResourceNotFound' },
   },
   strict: true,
 });
@@ -39,6 +46,27 @@ if (subAppIds?.some((n) => !Number.isSafeInteger(n) || n <= 0) === true) {
   console.error('--sub-app-ids: comma-separated positive integers');
   process.exit(2);
 }
+/** A non-negative integer option, or undefined when absent; exits on anything else. */
+function millis(name: string): number | undefined {
+  const raw = values[name as keyof typeof values];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    console.error(`--${name}: not a number of milliseconds: ${raw}`);
+    process.exit(2);
+  }
+  return n;
+}
+const emptyPullAnswer = values['empty-pull-answer'];
+if (emptyPullAnswer !== 'ResourceNotFound' && emptyPullAnswer !== 'EmptyEventSet') {
+  console.error('--empty-pull-answer: ResourceNotFound or EmptyEventSet');
+  process.exit(2);
+}
+const eventTimings = Object.fromEntries(
+  Object.entries({ longPollMs: millis('event-long-poll-ms'), redeliverAfterMs: millis('event-redeliver-ms'), handleTtlMs: millis('event-handle-ttl-ms') }).filter(
+    ([, v]) => v !== undefined,
+  ),
+);
 const ownDataDir = values['data-dir'] === undefined;
 const dataDir = values['data-dir'] ?? (await mkdtemp(path.join(os.tmpdir(), 'vod-emulator-')));
 
@@ -52,6 +80,9 @@ const emulator = await startEmulator({
   subAppIds,
   logger,
   sessionPathsTempOnly: values['session-paths-temp-only'] || process.env['EMULATOR_SESSION_PATHS_TEMP_ONLY'] === '1',
+  procedureDurationMs: millis('procedure-duration-ms'),
+  eventTimings,
+  emptyPullAnswer,
 });
 process.stdout.write(
   `${JSON.stringify({

@@ -27,6 +27,13 @@ export function optInt(params: Params, name: string, error: () => VodApiError): 
   return v;
 }
 
+export function optStringArray(params: Params, name: string): string[] | undefined {
+  const v = params[name];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw vodErrors.badParameter(`${name} must be an array of strings`);
+  return v as string[];
+}
+
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Parses an ISO 8601 date-time with an explicit zone; NaN when invalid. */

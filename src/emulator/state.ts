@@ -1,5 +1,6 @@
-/** The read side tests use: counters, committed media, pending sessions, multipart uploads, objects. */
+/** The read side tests use: counters, committed media, pending sessions, multipart uploads, objects, queued events. */
 import type { CounterName, Counters } from './counters.ts';
+import type { EventQueue, QueuedEvent } from './event-queue.ts';
 import type { MultipartStore, UploadMeta } from './multipart-store.ts';
 import type { ObjectMeta, ObjectStore } from './object-store.ts';
 import type { MediaRecord, UploadSession, VodStore } from './vod-store.ts';
@@ -25,14 +26,22 @@ export interface EmulatorState {
   multipartUploads(bucket?: string, prefix?: string): MultipartUploadInfo[];
   object(bucket: string, key: string): ObjectMeta | undefined;
   objects(bucket: string, prefix?: string): ObjectMeta[];
+  /** Events queued for PullEvents (not yet confirmed), oldest first; of one SubAppId (0 = primary app) when given. */
+  events(subAppId?: number): QueuedEvent[];
+}
+
+/** The stores the state view reads. */
+export interface StateStores {
+  readonly vod: VodStore;
+  readonly multipart: MultipartStore;
+  readonly objects: ObjectStore;
+  readonly events: EventQueue;
 }
 
 export class StateView implements EmulatorState {
   constructor(
     private readonly counterStore: Counters,
-    private readonly vod: VodStore,
-    private readonly multipart: MultipartStore,
-    private readonly objectStore: ObjectStore,
+    private readonly stores: StateStores,
   ) {}
 
   get counters(): Readonly<Record<CounterName, number>> {
@@ -52,29 +61,33 @@ export class StateView implements EmulatorState {
   }
 
   mediaRecords(): MediaRecord[] {
-    return this.vod.mediaRecords();
+    return this.stores.vod.mediaRecords();
   }
 
   mediaRecord(fileId: string): MediaRecord | undefined {
-    return this.vod.mediaRecord(fileId);
+    return this.stores.vod.mediaRecord(fileId);
   }
 
   pendingSessions(): Omit<UploadSession, 'tempSecretId'>[] {
-    return this.vod.allSessions().map(({ tempSecretId: _t, ...rest }) => rest);
+    return this.stores.vod.allSessions().map(({ tempSecretId: _t, ...rest }) => rest);
   }
 
   multipartUploads(bucket?: string, prefix?: string): MultipartUploadInfo[] {
-    return this.multipart.list(bucket, prefix).map((meta) => {
-      const parts = this.multipart.parts(this.multipart.get(meta.bucket, meta.key, meta.uploadId));
+    return this.stores.multipart.list(bucket, prefix).map((meta) => {
+      const parts = this.stores.multipart.parts(this.stores.multipart.get(meta.bucket, meta.key, meta.uploadId));
       return { ...meta, parts: parts.length, bytes: parts.reduce((n, p) => n + p.size, 0) };
     });
   }
 
   object(bucket: string, key: string): ObjectMeta | undefined {
-    return this.objectStore.head(bucket, key);
+    return this.stores.objects.head(bucket, key);
   }
 
   objects(bucket: string, prefix?: string): ObjectMeta[] {
-    return this.objectStore.list(bucket, prefix);
+    return this.stores.objects.list(bucket, prefix);
+  }
+
+  events(subAppId?: number): QueuedEvent[] {
+    return this.stores.events.list(subAppId);
   }
 }

@@ -5,9 +5,12 @@ import { ManifestError } from '../manifest/manifest-error.ts';
 import { listManifestReferences } from '../manifest/manifest-references.ts';
 import { cosEncode } from './cos-sign.ts';
 import type { CredentialStore } from './credentials.ts';
+import type { EventQueue } from './event-queue.ts';
 import { fileId as newFileId, randomToken } from './ids.ts';
+import { mediaBasicInfo, mediaMetaData } from './media-info.ts';
 import { isCoverType, isMediaType } from './media-types.ts';
 import type { ObjectStore } from './object-store.ts';
+import type { EmitEvent, ProcedureRunner } from './procedure-runner.ts';
 import { checkKnown, optInt, optString, parseIsoTime, reqString, type Params } from './params.ts';
 import { vodErrors } from './vod-errors.ts';
 import type { MediaRecord, UploadSession, VodStore } from './vod-store.ts';
@@ -23,7 +26,16 @@ export interface VodContext {
   readonly nowSeconds: () => number;
   readonly sessionTtlSeconds: number;
   readonly tempCredentialTtlSeconds: number;
+  readonly events: EventQueue;
+  /** Queues an event (with the event faults applied). */
+  readonly emit: EmitEvent;
+  readonly procedures: ProcedureRunner;
+  /** What PullEvents answers when nothing arrived within the long poll. */
+  readonly emptyPullAnswer: EmptyPullAnswer;
 }
+
+/** `ResourceNotFound`: an error, as VOD documents; `EmptyEventSet`: `{EventSet: []}`. */
+export type EmptyPullAnswer = 'ResourceNotFound' | 'EmptyEventSet';
 
 export interface ActionRequest {
   readonly params: Params;
@@ -46,7 +58,7 @@ export function bucketFor(region: string, appId: string): string {
   return `vod${short}${appId}-${appId}`;
 }
 
-function checkSubApp(ctx: VodContext, params: Params): number {
+export function checkSubApp(ctx: VodContext, params: Params): number {
   const subAppId = optInt(params, 'SubAppId', vodErrors.subAppId) ?? 0;
   if (subAppId !== 0 && !ctx.subAppIds.has(subAppId)) throw vodErrors.subAppId();
   return subAppId;
@@ -142,9 +154,18 @@ export async function commitUpload(ctx: VodContext, req: ActionRequest): Promise
     appliedAt: new Date(createdAt * 1000).toISOString(),
     committedAt: new Date().toISOString(),
     commitRequestId: req.requestId,
+    procedureTask: session.procedure ? ctx.procedures.newTask(session.procedure) : undefined,
   };
   await ctx.store.addMedia(record);
   await ctx.store.endSession(key);
+  await ctx.emit(record.subAppId, 'NewFileUpload', {
+    FileId: record.fileId,
+    MediaBasicInfo: mediaBasicInfo(record),
+    ProcedureTaskId: record.procedureTask?.taskId ?? '',
+    ReviewAudioVideoTaskId: '',
+    MetaData: mediaMetaData(record),
+  });
+  ctx.procedures.schedule(record);
   return { FileId: record.fileId, MediaUrl: record.mediaUrl, CoverUrl: record.coverUrl };
 }
 
@@ -186,7 +207,8 @@ export async function modifyMediaInfo(ctx: VodContext, req: ActionRequest): Prom
   await ctx.objects.putStream(record.bucket, coverKey, Readable.from([image.bytes]), { contentType: image.contentType });
   if (record.coverKey !== undefined && record.coverKey !== coverKey) await ctx.objects.delete(record.bucket, record.coverKey);
   const coverUrl = `${ctx.publicBaseUrl()}/${record.bucket}/${encodeKeyPath(coverKey)}`;
-  await ctx.store.addMedia({ ...record, coverType: image.type, coverKey, coverUrl });
+  const latest = ctx.store.mediaRecord(fileId) ?? record;
+  await ctx.store.addMedia({ ...latest, coverType: image.type, coverKey, coverUrl, updatedAt: new Date().toISOString() });
   return { CoverUrl: coverUrl };
 }
 

@@ -30,5 +30,10 @@ export const vodErrors = {
   tokenFailure: (why: string) => new VodApiError('AuthFailure.TokenFailure', why),
   unauthorized: (why: string) => new VodApiError('AuthFailure.UnauthorizedOperation', why),
   manifest: (why: string) => new VodApiError('InvalidParameterValue.MediaManifestContent', why),
+  eventHandle: (why: string) => new VodApiError('InvalidParameterValue', `invalid EventHandle: ${why}`),
+  noEvent: () => new VodApiError('ResourceNotFound', 'no event to pull'),
+  fileNotExist: (fileId: string) => new VodApiError('ResourceNotFound', `file ${fileId} not found`),
+  fileIdsEmpty: () => new VodApiError('InvalidParameterValue.FileIdsEmpty', 'FileIds is empty'),
+  fileIdsOverLimit: (max: number) => new VodApiError('InvalidParameterValue.FileIdsOverLimit', `FileIds holds more than ${max} ids`),
   tooLarge: () => new VodApiError('RequestSizeLimitExceeded', 'request body too large'),
 };

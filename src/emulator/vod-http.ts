@@ -10,6 +10,8 @@ import type { Params } from './params.ts';
 import { verifyTc3Request } from './vod-auth.ts';
 import { applyUpload, commitUpload, modifyMediaInfo, parseStreamingManifest, type ActionRequest, type ActionResult, type VodContext } from './vod-actions.ts';
 import { VodApiError, vodErrors } from './vod-errors.ts';
+import { confirmEvents, pullEvents } from './vod-event-actions.ts';
+import { deleteMedia, describeMediaInfos } from './vod-media-actions.ts';
 
 export const VOD_VERSION = '2018-07-17';
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -20,6 +22,10 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   CommitUpload: commitUpload,
   ParseStreamingManifest: parseStreamingManifest,
   ModifyMediaInfo: modifyMediaInfo,
+  PullEvents: pullEvents,
+  ConfirmEvents: confirmEvents,
+  DescribeMediaInfos: describeMediaInfos,
+  DeleteMedia: deleteMedia,
 };
 export const VOD_ACTIONS = Object.keys(ACTIONS);
 

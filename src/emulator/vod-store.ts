@@ -36,6 +36,34 @@ export interface StoredObjectInfo {
   readonly crc64: string;
 }
 
+/** The procedure (task flow) run for a media file. */
+export interface ProcedureTaskRecord {
+  readonly taskId: string;
+  readonly procedure: string;
+  readonly status: 'PROCESSING' | 'FINISH';
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+  readonly finishedAt?: number | undefined;
+  /** 0 when it succeeded. */
+  readonly errCode: number;
+  /** '' when it succeeded, else the VOD error code (e.g. `InternalError`). */
+  readonly errCodeExt: string;
+  readonly message: string;
+}
+
+/** An object the task flow wrote (a "transcode", a snapshot, the snapshot cover). */
+export interface ProcessedOutput {
+  readonly kind: 'Transcode' | 'SnapshotByTimeOffset' | 'CoverBySnapshot';
+  readonly definition: number;
+  readonly key: string;
+  readonly url: string;
+  readonly size: number;
+  /** Hex MD5 of the object's bytes. */
+  readonly md5: string;
+  /** Snapshots: the time offset in milliseconds. */
+  readonly timeOffset?: number | undefined;
+}
+
 /** A committed media file, as tests read it back. */
 export interface MediaRecord extends Omit<UploadSession, 'tempSecretId' | 'expiresAt' | 'createdAt'> {
   /** COS key of the media object (no leading `/`). */
@@ -48,6 +76,12 @@ export interface MediaRecord extends Omit<UploadSession, 'tempSecretId' | 'expir
   readonly appliedAt: string;
   readonly committedAt: string;
   readonly commitRequestId: string;
+  /** ISO time of the last change (cover, processing); absent until one. */
+  readonly updatedAt?: string | undefined;
+  /** Set when a Procedure was given at ApplyUpload. */
+  readonly procedureTask?: ProcedureTaskRecord | undefined;
+  /** Objects the task flow wrote, under the media's directory. */
+  readonly outputs?: readonly ProcessedOutput[] | undefined;
 }
 
 export class VodStore {
@@ -106,6 +140,11 @@ export class VodStore {
   async addMedia(m: MediaRecord): Promise<void> {
     this.media.set(m.fileId, m);
     await this.mediaDir.write(m.fileId, m);
+  }
+
+  async removeMedia(fileId: string): Promise<void> {
+    this.media.delete(fileId);
+    await this.mediaDir.remove(fileId);
   }
 
   mediaRecord(fileId: string): MediaRecord | undefined {

@@ -113,7 +113,7 @@ describe('emulator: fault injection', () => {
     assert.equal((await call('PUT', '/faults', { failPartRate: 2 })).status, 400);
     assert.equal((await call('PUT', '/faults', { bogus: true })).status, 400);
     await call('DELETE', '/faults');
-    assert.deepEqual(emulator.faults.get(), { vodErrors: [] });
+    assert.deepEqual(emulator.faults.get(), { vodErrors: [], failProcedure: [] });
     await call('POST', '/faults/vod-error', { code: 'InvalidParameterValue.MediaType', action: 'ApplyUpload' });
     const e = await rejection(() => vodClient(emulator).ApplyUpload({ MediaType: 'mp4' }));
     assert.equal(e['code'], 'InvalidParameterValue.MediaType');

@@ -156,7 +156,7 @@ describe('emulator: VOD API authentication', () => {
 
   it('unknown action → InvalidAction', async () => {
     const { emulator } = t;
-    const r = await rawVod({ endpoint: emulator.vodEndpoint, secretId: emulator.secretId, secretKey: emulator.secretKey, action: 'DeleteMedia', body: '{}' });
+    const r = await rawVod({ endpoint: emulator.vodEndpoint, secretId: emulator.secretId, secretKey: emulator.secretKey, action: 'ProcessMedia', body: '{}' });
     assert.equal(r.json.Response.Error?.Code, 'InvalidAction');
     assert.equal(r.contentType, 'application/json');
   });
