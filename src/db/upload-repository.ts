@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Upload as UploadRow, StoredFile as StoredFileRow } from '../generated/prisma/client.ts';
 import { VodError } from '../errors/vod-error.ts';
-import type { UploadRecord, UploadStatus } from '../domain/upload-record.ts';
+import type { ProcessingOutput, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
 
 export interface UploadPage {
   readonly records: readonly UploadRecord[];
@@ -98,5 +98,20 @@ function toUploadRecord(row: UploadRow & { files: StoredFileRow[] }): UploadReco
     finishedAt: row.finishedAt,
     resumableOffset: row.status === 'PAUSED' && row.resumableOffset !== null ? Number(row.resumableOffset) : null,
     resumableUntil: row.status === 'PAUSED' ? row.resumableUntil : null,
+    source: row.source,
+    processing: {
+      status: row.processingStatus,
+      taskId: row.processingTaskId,
+      error: row.processingErrorCode === null ? null : { code: row.processingErrorCode, message: row.processingErrorMessage ?? '' },
+      outputs: processingOutputsOf(row.processingOutputs),
+      startedAt: row.processingStartedAt,
+      finishedAt: row.processingFinishedAt,
+    },
+    deletedAt: row.deletedAt,
   };
+}
+
+/** The outputs column as written by the event applier (a JSON array of ProcessingOutput). */
+function processingOutputsOf(value: unknown): ProcessingOutput[] {
+  return Array.isArray(value) ? (value as ProcessingOutput[]) : [];
 }

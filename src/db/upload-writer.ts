@@ -1,5 +1,6 @@
 import type { SecretSeal } from '../auth/secret-seal.ts';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { applyEarlierEvents, lockFileIds } from './vod-event-store.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
@@ -163,7 +164,15 @@ export class UploadWriter {
     },
   ): Promise<void> {
     const { counters, ...fields } = result;
-    await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), ...NO_SESSION_CREDENTIAL, finishedAt: new Date() });
+    await this.prisma.$transaction(async (tx) => {
+      // Events of this FileId may have come first (VOD emits NewFileUpload at CommitUpload): under
+      // the FileId's lock, the upload takes its FileId and applies them, so none is missed.
+      await lockFileIds(tx, [fields.fileId]);
+      await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), ...NO_SESSION_CREDENTIAL, finishedAt: new Date() }, tx);
+      // A task flow was asked for: QUEUED until VOD's events say more.
+      await tx.upload.updateMany({ where: { ...key, procedure: { not: null }, processingStatus: 'NONE' }, data: { processingStatus: 'QUEUED' } });
+      await applyEarlierEvents(tx, key, fields.fileId);
+    });
   }
 
   /** CommitUpload succeeded while work remains (a late cover): the record keeps the FileId even if that fails. */
@@ -416,8 +425,8 @@ export class UploadWriter {
     });
   }
 
-  private async move(key: UploadKey, to: UploadStatus, data: Record<string, unknown>): Promise<void> {
-    const moved = await this.prisma.upload.updateMany({ where: { ...key, status: { in: statusesBefore(to) } }, data: { ...data, status: to } });
+  private async move(key: UploadKey, to: UploadStatus, data: Record<string, unknown>, tx: Prisma.TransactionClient = this.prisma): Promise<void> {
+    const moved = await tx.upload.updateMany({ where: { ...key, status: { in: statusesBefore(to) } }, data: { ...data, status: to } });
     if (moved.count !== 1) {
       throw new VodError('InternalError', `Upload ${key.id} could not move to ${to}.`, { uploadId: key.id });
     }

@@ -2,10 +2,15 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { PubSubConfig } from '../config/config.ts';
-import type { UploadRecord } from '../domain/upload-record.ts';
+import type { ProcessingRecord, UploadRecord } from '../domain/upload-record.ts';
 
 /** An UploadRecord as it crosses the pub/sub transport (JSON: dates as ISO strings). */
-export type UploadSnapshot = Omit<UploadRecord, 'expireTime' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'resumableUntil'> & {
+export type UploadSnapshot = Omit<
+  UploadRecord,
+  'expireTime' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'resumableUntil' | 'deletedAt' | 'processing'
+> & {
+  readonly processing: Omit<ProcessingRecord, 'startedAt' | 'finishedAt'> & { readonly startedAt: string | null; readonly finishedAt: string | null };
+  readonly deletedAt: string | null;
   readonly expireTime: string | null;
   readonly resumableUntil: string | null;
   readonly createdAt: string;
@@ -59,6 +64,12 @@ export function toSnapshot(record: UploadRecord): UploadSnapshot {
     updatedAt: record.updatedAt.toISOString(),
     finishedAt: record.finishedAt?.toISOString() ?? null,
     resumableUntil: record.resumableUntil?.toISOString() ?? null,
+    deletedAt: record.deletedAt?.toISOString() ?? null,
+    processing: {
+      ...record.processing,
+      startedAt: record.processing.startedAt?.toISOString() ?? null,
+      finishedAt: record.processing.finishedAt?.toISOString() ?? null,
+    },
   };
 }
 
@@ -70,5 +81,15 @@ export function fromSnapshot(snapshot: UploadSnapshot): UploadRecord {
     updatedAt: new Date(snapshot.updatedAt),
     finishedAt: snapshot.finishedAt === null ? null : new Date(snapshot.finishedAt),
     resumableUntil: snapshot.resumableUntil === null ? null : new Date(snapshot.resumableUntil),
+    deletedAt: dateOrNull(snapshot.deletedAt),
+    processing: {
+      ...snapshot.processing,
+      startedAt: dateOrNull(snapshot.processing.startedAt),
+      finishedAt: dateOrNull(snapshot.processing.finishedAt),
+    },
   };
+}
+
+function dateOrNull(iso: string | null): Date | null {
+  return iso === null ? null : new Date(iso);
 }

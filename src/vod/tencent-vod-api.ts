@@ -82,7 +82,7 @@ export function createTencentVodApi(options: TencentVodApiOptions): VodApi {
   };
 }
 
-function createSdkClient(options: TencentVodApiOptions): SdkClient {
+export function createSdkClient(options: TencentVodApiOptions): SdkClient {
   const endpoint = options.endpoint === undefined ? undefined : parseEndpoint(options.endpoint);
   return new vodSdk.vod.v20180717.Client({
     credential: { secretId: options.secretId, secretKey: options.secretKey, token: options.token },

@@ -1,0 +1,126 @@
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { UploadKey } from '../domain/upload-key.ts';
+import { parseVodEvent, type VodEvent } from '../events/vod-event.ts';
+
+type Tx = Prisma.TransactionClient;
+
+/** What recording one event did. */
+export interface RecordedEvent {
+  /** Seen before (a redelivery or a duplicate): nothing changed. */
+  readonly duplicate: boolean;
+  /** Uploads whose record changed (their subscribers want a snapshot). */
+  readonly changed: readonly UploadKey[];
+}
+
+/**
+ * Applies VOD's events to the uploads, exactly once in effect: each event is inserted under its
+ * content key and applied in the same transaction only when the insert is new, so an event
+ * delivered twice (or again after a crash between the commit and ConfirmEvents) changes nothing.
+ * Every change only moves forward (processing never goes back from a final state, a deletion stays),
+ * whatever order the events come in. Transactions on one FileId take its advisory lock, so an event
+ * and the upload learning its FileId (markSucceeded) never miss each other.
+ */
+export class VodEventStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async record(event: VodEvent, subAppId: number | undefined): Promise<RecordedEvent> {
+    return this.prisma.$transaction(async (tx) => {
+      const fileIds = fileIdsOf(event);
+      await lockFileIds(tx, fileIds);
+      const inserted = await tx.vodEvent.createMany({
+        data: [
+          {
+            dedupeKey: event.dedupeKey,
+            eventType: event.type === 'Other' ? event.eventType : event.type,
+            fileId: fileIds[0] ?? null,
+            subAppId: subAppId ?? null,
+            payload: event.payload as Prisma.InputJsonValue,
+          },
+        ],
+        skipDuplicates: true,
+      });
+      if (inserted.count === 0) return { duplicate: true, changed: [] };
+      const changed = await applyToUploads(tx, event);
+      const owner = await tx.upload.findFirst({ where: { fileId: { in: fileIds } }, select: { tenantId: true, id: true } });
+      if (owner !== null) {
+        await tx.vodEvent.update({ where: { dedupeKey: event.dedupeKey }, data: { appliedAt: new Date(), tenantId: owner.tenantId, uploadId: owner.id } });
+      }
+      return { duplicate: false, changed };
+    });
+  }
+}
+
+/** Serialises the transactions that touch these FileIds (events, and an upload recording its FileId). */
+export async function lockFileIds(tx: Tx, fileIds: readonly string[]): Promise<void> {
+  for (const fileId of [...fileIds].sort()) {
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vod-file:${fileId}`}, 0))::text AS locked`;
+  }
+}
+
+/**
+ * An upload has just learned its FileId (in `tx`, which holds its lock): events of that FileId that
+ * arrived before it are applied now, in the order they were received.
+ */
+export async function applyEarlierEvents(tx: Tx, key: UploadKey, fileId: string): Promise<void> {
+  const waiting = await tx.vodEvent.findMany({ where: { fileId, appliedAt: null }, orderBy: { receivedAt: 'asc' } });
+  if (waiting.length === 0) return;
+  for (const row of waiting) {
+    await applyToUploads(tx, parseVodEvent(row.payload));
+    await tx.vodEvent.update({ where: { dedupeKey: row.dedupeKey }, data: { appliedAt: new Date(), tenantId: key.tenantId, uploadId: key.id } });
+  }
+}
+
+function fileIdsOf(event: VodEvent): string[] {
+  switch (event.type) {
+    case 'NewFileUpload':
+    case 'ProcedureStateChanged':
+      return [event.fileId];
+    case 'FileDeleted':
+      return [...event.fileIds];
+    case 'Other':
+      return [];
+  }
+}
+
+const FINAL: Array<'SUCCEEDED' | 'FAILED'> = ['SUCCEEDED', 'FAILED'];
+
+/** The event's effect on the uploads with its FileId(s); returns those it changed. */
+async function applyToUploads(tx: Tx, event: VodEvent): Promise<UploadKey[]> {
+  const fileIds = fileIdsOf(event);
+  if (fileIds.length === 0) return [];
+  const now = new Date();
+  let count = 0;
+  if (event.type === 'NewFileUpload' || (event.type === 'ProcedureStateChanged' && event.outcome.state === 'PROCESSING')) {
+    const taskId = event.type === 'NewFileUpload' ? event.procedureTaskId : event.taskId;
+    if (taskId === undefined) return [];
+    ({ count } = await tx.upload.updateMany({
+      where: { fileId: { in: fileIds }, processingStatus: { in: ['NONE', 'QUEUED'] } },
+      data: { processingStatus: 'PROCESSING', processingTaskId: taskId, processingStartedAt: now },
+    }));
+  } else if (event.type === 'ProcedureStateChanged' && event.outcome.state !== 'PROCESSING') {
+    const { outcome } = event;
+    const failed = outcome.state === 'FAILED';
+    const where = {
+      fileId: { in: fileIds },
+      processingStatus: { notIn: FINAL },
+      OR: [{ processingTaskId: null }, { processingTaskId: event.taskId }],
+    };
+    const started = await tx.upload.updateMany({ where: { ...where, processingStartedAt: null }, data: { processingStartedAt: now } });
+    ({ count } = await tx.upload.updateMany({
+      where,
+      data: {
+        processingStatus: outcome.state,
+        processingTaskId: event.taskId,
+        processingErrorCode: failed ? outcome.code : null,
+        processingErrorMessage: failed ? outcome.message : null,
+        processingOutputs: outcome.outputs as unknown as Prisma.InputJsonValue,
+        processingFinishedAt: now,
+      },
+    }));
+    count = Math.max(count, started.count);
+  } else if (event.type === 'FileDeleted') {
+    ({ count } = await tx.upload.updateMany({ where: { fileId: { in: fileIds }, deletedAt: null }, data: { deletedAt: now } }));
+  }
+  if (count === 0) return [];
+  return tx.upload.findMany({ where: { fileId: { in: fileIds } }, select: { tenantId: true, id: true } });
+}
