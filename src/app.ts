@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.ts';
 import { ApiKeyRepository } from './db/api-key-repository.ts';
 import type { Database } from './db/database.ts';
-import { UploadRepository } from './db/upload-repository.ts';
+import { distinctSubAppIds, UploadRepository } from './db/upload-repository.ts';
+import { VodEventStore } from './db/vod-event-store.ts';
+import { VodEventConsumer } from './events/event-consumer.ts';
+import { MediaService } from './media/media-service.ts';
+import type { VodMediaApi } from './vod/vod-media-api.ts';
 import { UploadWriter } from './db/upload-writer.ts';
 import { sessionCredentialSeal } from './auth/secret-seal.ts';
 import { toVodError } from './errors/vod-error.ts';
@@ -32,6 +36,8 @@ export interface AppDependencies {
   readonly events: UploadEventBus;
   /** Names this process on the uploads it runs (see recovery). */
   readonly instanceId: string;
+  /** VOD's media API (events, media information, deletion) of an access region. */
+  readonly vodMediaFor: (region: string) => VodMediaApi;
   /** Besides the database, what /readyz must find reachable (e.g. the VOD endpoint). */
   readonly readinessChecks?: readonly ReadinessCheck[];
 }
@@ -66,9 +72,10 @@ export function createApp(deps: AppDependencies): App {
   const uploadReader = new UploadRepository(db.prisma);
   const metrics = new UploadMetrics();
   const credentialSeal = sessionCredentialSeal(config.resume.credentialsKey, deps.pipeline.fallbackCredentials.secretKey);
+  const writer = new UploadWriter(db.prisma, db.schema, credentialSeal);
   const uploadService = new UploadService({
     reader: uploadReader,
-    writer: new UploadWriter(db.prisma, db.schema, credentialSeal),
+    writer,
     pubsub: deps.events.pubsub,
     pipeline: deps.pipeline,
     metrics,
@@ -84,8 +91,22 @@ export function createApp(deps: AppDependencies): App {
   const resumeSweep = setInterval(() => {
     uploadService.sweepExpiredPauses().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired paused uploads failed'));
   }, resumeSweepIntervalMs(config.resume.ttlMs)).unref();
+  const media = new MediaService({ reader: uploadReader, writer, pubsub: deps.events.pubsub, vodMediaFor: deps.vodMediaFor });
+  const vodEvents =
+    config.vodEvents === 'pull'
+      ? new VodEventConsumer({
+          api: deps.vodMediaFor(config.vod.region),
+          store: new VodEventStore(db.prisma),
+          reader: uploadReader,
+          pubsub: deps.events.pubsub,
+          metrics,
+          logger: logger.child({ component: 'vod-events' }),
+          subAppIds: () => distinctSubAppIds(db.prisma),
+        })
+      : undefined;
+  vodEvents?.start();
   const graphiqlPage = createGraphiQLPage(GRAPHIQL_OPTIONS);
-  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, pubsub: deps.events.pubsub, graphiqlPage });
+  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, media, pubsub: deps.events.pubsub, graphiqlPage });
 
   let shuttingDown = false;
   const handle = createRequestHandler({
@@ -161,6 +182,7 @@ export function createApp(deps: AppDependencies): App {
         server.closeIdleConnections();
         void whenEmpty(openResponses, RESPONSE_LINGER_MS).then(() => server.closeAllConnections());
       });
+      await vodEvents?.stop();
       await graphql.dispose();
     },
   };

@@ -12,7 +12,7 @@ import { UploadWriter } from './db/upload-writer.ts';
 import { sessionCredentialSeal } from './auth/secret-seal.ts';
 import { tcpReachable } from './http/readiness.ts';
 import { createLogger } from './logging/logger.ts';
-import { createPipelineDependencies, pipelineSettingsFrom } from './runtime/pipeline-dependencies.ts';
+import { createPipelineDependencies, createVodMediaFactory, pipelineSettingsFrom } from './runtime/pipeline-dependencies.ts';
 import { startVodBackend, vodProbeUrl } from './runtime/vod-backend.ts';
 import { InstanceLease } from './lifecycle/instance-lease.ts';
 import { recoverInterruptedUploads, sweepInterruptedUploads, type RecoveryDependencies } from './uploads/recovery.ts';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     logger,
     pipeline,
     events,
+    vodMediaFor: createVodMediaFactory(vod.connection),
     instanceId,
     readinessChecks: [{ name: 'vod', check: tcpReachable(vodProbeUrl(vod.connection)) }],
   });

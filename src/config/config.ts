@@ -20,6 +20,8 @@ export interface Config {
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly vod: VodConfig;
+  /** `pull`: consume VOD's events (PullEvents/ConfirmEvents) on this instance; `off`: none. */
+  readonly vodEvents: 'pull' | 'off';
   readonly pubsub: PubSubConfig;
   readonly limits: {
     readonly maxFileBytes: number;

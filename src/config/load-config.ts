@@ -41,6 +41,7 @@ function toConfig(env: Env): Config {
     dataDir,
     database: databaseConfig(env, dataDir),
     vod: vodConfig(env, dataDir),
+    vodEvents: env.VOD_EVENTS,
     pubsub: env.REDIS_URL === undefined ? { mode: 'memory' } : { mode: 'redis', url: env.REDIS_URL },
     limits: { maxFileBytes: env.MAX_FILE_BYTES, maxFiles: env.MAX_FILES, maxUploadsPerTenant: env.MAX_UPLOADS_PER_TENANT },
     http: {

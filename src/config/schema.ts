@@ -80,6 +80,8 @@ export const EnvSchema = z
     LEASE_TTL: duration(500, 3_600_000).default(30_000),
     LEASE_HEARTBEAT: duration(100, 3_600_000).optional(),
     RESUME_TTL: duration(0, 30 * 24 * HOUR).default(24 * HOUR),
+    /** `pull`: follow VOD's reliable-callback events (processing, deletion); `off`: none. */
+    VOD_EVENTS: z.enum(['pull', 'off']).default('pull'),
     /** Seals the sessions' temporary storage keys at rest; unset: derived from the service's secret key. */
     CREDENTIALS_KEY: z
       .string()

@@ -48,6 +48,12 @@ export class UploadRepository {
   }
 }
 
+/** The sub-applications uploads went to (their VOD events are pulled per sub-application). */
+export async function distinctSubAppIds(prisma: PrismaClient): Promise<number[]> {
+  const rows = await prisma.upload.findMany({ where: { subAppId: { not: null } }, distinct: ['subAppId'], select: { subAppId: true } });
+  return rows.flatMap((row) => (row.subAppId === null ? [] : [row.subAppId]));
+}
+
 export function encodeCursor(record: Pick<UploadRecord, 'createdAt' | 'id'>): string {
   return Buffer.from(`${record.createdAt.toISOString()}|${record.id}`).toString('base64url');
 }

@@ -175,6 +175,11 @@ export class UploadWriter {
     });
   }
 
+  /** The media was deleted from VOD (deleteMedia): deletedAt is set once, and kept. */
+  async markDeleted(key: UploadKey): Promise<void> {
+    await this.prisma.upload.updateMany({ where: { ...key, deletedAt: null }, data: { deletedAt: new Date() } });
+  }
+
   /** CommitUpload succeeded while work remains (a late cover): the record keeps the FileId even if that fails. */
   async recordCommitted(key: UploadKey, commit: { fileId: string; mediaUrl: string; requestId: string }): Promise<void> {
     await this.prisma.upload.updateMany({ where: { ...key, status: { in: [...IN_FLIGHT_STATUSES] } }, data: commit });

@@ -2,6 +2,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
+import type { MediaService } from '../media/media-service.ts';
 
 /** What every resolver receives. `tenantId` is always set: unauthenticated requests never reach GraphQL. */
 export interface GraphQLContext {
@@ -11,6 +12,7 @@ export interface GraphQLContext {
   readonly requestFileBytes?: number | undefined;
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
+  readonly media: MediaService;
   readonly pubsub: UploadPubSub;
   /** Aborts when the client's connection goes away. */
   readonly signal: AbortSignal;

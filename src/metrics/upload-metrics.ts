@@ -37,6 +37,40 @@ export class UploadMetrics {
     registers: [this.registry],
   });
 
+  readonly #eventsPulled = new Counter({
+    name: 'vod_ingest_vod_events_pulled_total',
+    help: 'VOD events received from PullEvents (redeliveries included).',
+    registers: [this.registry],
+  });
+  readonly #eventsApplied = new Counter({
+    name: 'vod_ingest_vod_events_applied_total',
+    help: 'VOD events recorded for the first time, by event type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly #eventDuplicates = new Counter({
+    name: 'vod_ingest_vod_events_duplicate_total',
+    help: 'VOD events received again (redelivered or duplicated) and ignored, by event type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly #eventPullFailures = new Counter({
+    name: 'vod_ingest_vod_event_pull_failures_total',
+    help: 'PullEvents calls that failed (retried with backoff).',
+    registers: [this.registry],
+  });
+  readonly #lastEventPoll = new Gauge({
+    name: 'vod_ingest_vod_events_last_poll_timestamp_seconds',
+    help: 'When a PullEvents call last succeeded (consumer lag: now minus this is how stale the event view may be).',
+    registers: [this.registry],
+  });
+  readonly #processingOutcomes = new Counter({
+    name: 'vod_ingest_processing_outcomes_total',
+    help: 'Task flows (procedures) that ended, by outcome.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'vod_ingest_' });
   }
@@ -58,6 +92,24 @@ export class UploadMetrics {
 
   partRetried(): void {
     this.#partRetries.inc();
+  }
+
+  eventsPulled(count: number): void {
+    this.#lastEventPoll.set(Date.now() / 1000);
+    if (count > 0) this.#eventsPulled.inc(count);
+  }
+
+  eventApplied(type: string, processingOutcome: 'SUCCEEDED' | 'FAILED' | undefined): void {
+    this.#eventsApplied.inc({ type });
+    if (processingOutcome !== undefined) this.#processingOutcomes.inc({ status: processingOutcome });
+  }
+
+  eventDuplicate(type: string): void {
+    this.#eventDuplicates.inc({ type });
+  }
+
+  eventPullFailed(): void {
+    this.#eventPullFailures.inc();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

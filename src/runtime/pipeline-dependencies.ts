@@ -3,6 +3,8 @@ import { MemoryBudget } from '../pipeline/memory-budget.ts';
 import type { PipelineDependencies, PipelineSettings } from '../pipeline/upload-pipeline.ts';
 import { createCosObjectStore } from '../storage/cos-object-store.ts';
 import { createTencentVodApi } from '../vod/tencent-vod-api.ts';
+import { createTencentVodMediaApi } from '../vod/tencent-vod-media-api.ts';
+import type { VodMediaApi } from '../vod/vod-media-api.ts';
 import { createIdleCollector } from './idle-collector.ts';
 import type { VodConnection } from './vod-backend.ts';
 
@@ -21,6 +23,12 @@ export function createPipelineDependencies(access: VodAccess, settings: Pipeline
     fallbackCredentials: credentials,
     settings,
   };
+}
+
+/** VOD's media API (events, media information, deletion) per access region, with the same keys and endpoint. */
+export function createVodMediaFactory(access: VodAccess): (region: string) => VodMediaApi {
+  return (region) =>
+    createTencentVodMediaApi({ secretId: access.secretId, secretKey: access.secretKey, token: access.sessionToken, region, endpoint: access.vodEndpoint });
 }
 
 /** After the last upload's part buffers are released: collect a second later, at most every five seconds. */

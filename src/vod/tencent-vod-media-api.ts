@@ -1,4 +1,5 @@
 import { cancellationError } from '../errors/cancellation.ts';
+import { isVodError } from '../errors/vod-error.ts';
 import { createSdkClient, translateVodSdkError, type TencentVodApiOptions } from './tencent-vod-api.ts';
 import type { MediaInfos, PulledEvents, VodMediaApi } from './vod-media-api.ts';
 
@@ -18,8 +19,14 @@ export function createTencentVodMediaApi(options: TencentVodApiOptions): VodMedi
   };
   return {
     async pullEvents(input, callOptions): Promise<PulledEvents> {
-      const response = await call<{ EventSet?: unknown[]; RequestId?: string }>('PullEvents', { SubAppId: input.subAppId }, callOptions?.signal);
-      return { events: response.EventSet ?? [], requestId: response.RequestId ?? '' };
+      try {
+        const response = await call<{ EventSet?: unknown[]; RequestId?: string }>('PullEvents', { SubAppId: input.subAppId }, callOptions?.signal);
+        return { events: response.EventSet ?? [], requestId: response.RequestId ?? '' };
+      } catch (error) {
+        // VOD answers a long poll that found nothing with ResourceNotFound (its documented error code).
+        if (isVodError(error) && error.code === 'ResourceNotFound' && error.requestId !== undefined) return { events: [], requestId: error.requestId };
+        throw error;
+      }
     },
     async confirmEvents(input): Promise<void> {
       await call('ConfirmEvents', { EventHandles: [...input.handles], SubAppId: input.subAppId });

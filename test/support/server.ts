@@ -6,7 +6,7 @@ import type { PubSubConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
 import { createLogger, type Logger } from '../../src/logging/logger.ts';
-import { createPipelineDependencies, pipelineSettingsFrom } from '../../src/runtime/pipeline-dependencies.ts';
+import { createPipelineDependencies, createVodMediaFactory, pipelineSettingsFrom } from '../../src/runtime/pipeline-dependencies.ts';
 import { createUploadEventBus, type UploadEventBus } from '../../src/uploads/upload-events.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 
@@ -51,12 +51,12 @@ export async function startTestServer(label: string, options: TestServerOptions 
     DATABASE_URL: 'postgresql://unused@127.0.0.1/unused',
     LOG_LEVEL: 'silent',
     PART_BYTES: String(1024 * 1024),
+    // Tests that follow VOD's events turn them on (a shared emulator's events belong to one schema).
+    VOD_EVENTS: 'off',
     ...options.env,
   });
-  const pipeline = createPipelineDependencies(
-    { secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint },
-    pipelineSettingsFrom(config.multipart),
-  );
+  const access = { secretId: emulator.secretId, secretKey: emulator.secretKey, vodEndpoint: emulator.vodEndpoint, cosEndpoint: emulator.cosEndpoint };
+  const pipeline = createPipelineDependencies(access, pipelineSettingsFrom(config.multipart));
   const events = createUploadEventBus(options.pubsub ?? { mode: 'memory' });
   const app = createApp({
     config,
@@ -64,6 +64,7 @@ export async function startTestServer(label: string, options: TestServerOptions 
     logger: options.logger ?? createLogger(process.env['TEST_LOG_LEVEL'] === undefined ? 'silent' : 'debug'),
     pipeline,
     events,
+    vodMediaFor: createVodMediaFactory(access),
     instanceId: options.instanceId ?? `test-${label}`,
   });
   const address = await app.listen(0, '127.0.0.1');

@@ -3,7 +3,11 @@ import { builder } from '../builder.ts';
 import { encodeCursor } from '../../db/upload-repository.ts';
 import {
   FILE_ROLES,
+  PROCESSING_STATUSES,
+  UPLOAD_SOURCES,
   UPLOAD_STATUSES,
+  type ProcessingOutput,
+  type ProcessingRecord,
   uploadProgress,
   type StoredFileRecord,
   type UploadRecord,
@@ -27,6 +31,46 @@ const StoredFileRef = builder.objectRef<StoredFileRecord>('StoredFile').implemen
     path: t.exposeString('path'),
     bytes: t.field({ type: 'Long', resolve: (file) => file.bytes }),
     sha256: t.exposeString('sha256'),
+  }),
+});
+
+export const ProcessingStatusEnum = builder.enumType('ProcessingStatus', {
+  values: PROCESSING_STATUSES,
+  description: 'What VOD\'s task flow (procedure) did with the committed media. NONE: no task flow ran.',
+});
+export const UploadSourceEnum = builder.enumType('UploadSource', {
+  values: UPLOAD_SOURCES,
+  description: 'THROUGH_SERVICE: uploadMedia/resumeUpload; DIRECT: createDirectUpload (the bytes went straight to VOD).',
+});
+
+export const ProcessingOutputRef = builder.objectRef<ProcessingOutput>('ProcessingOutput').implement({
+  description: "One output of the task flow: a transcode, a snapshot, a cover (kind is VOD's result type).",
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    definition: t.exposeInt('definition', { nullable: true }),
+    url: t.exposeString('url'),
+    size: t.field({ type: 'Long', nullable: true, resolve: (output) => output.size }),
+    width: t.exposeInt('width', { nullable: true }),
+    height: t.exposeInt('height', { nullable: true }),
+    bitrate: t.exposeInt('bitrate', { nullable: true }),
+    container: t.exposeString('container', { nullable: true }),
+  }),
+});
+
+const MediaProcessingRef = builder.objectRef<ProcessingRecord>('MediaProcessing').implement({
+  description: "The task flow after the upload, as VOD's events report it (QUEUED at commit, PROCESSING, then SUCCEEDED or FAILED).",
+  fields: (t) => ({
+    status: t.field({ type: ProcessingStatusEnum, resolve: (processing) => processing.status }),
+    taskId: t.exposeString('taskId', { nullable: true, description: "VOD's ProcedureTask id." }),
+    error: t.field({
+      type: UploadErrorRef,
+      nullable: true,
+      description: "FAILED: VOD's error code (ErrCodeExt, else ErrCode.<n>) and message.",
+      resolve: (processing) => processing.error,
+    }),
+    outputs: t.field({ type: [ProcessingOutputRef], resolve: (processing) => [...processing.outputs] }),
+    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (processing) => processing.startedAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (processing) => processing.finishedAt }),
   }),
 });
 
@@ -83,6 +127,14 @@ export const MediaUploadRef = builder.objectRef<UploadRecord>('MediaUpload').imp
       nullable: true,
       description: 'PAUSED: after this the upload is swept and FAILED (ResumeExpired).',
       resolve: (upload) => upload.resumableUntil,
+    }),
+    source: t.field({ type: UploadSourceEnum, resolve: (upload) => upload.source }),
+    processing: t.field({ type: MediaProcessingRef, resolve: (upload) => upload.processing }),
+    deletedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'The media was deleted from VOD (deleteMedia, or a FileDeleted event); the record keeps its history.',
+      resolve: (upload) => upload.deletedAt,
     }),
   }),
 });
