@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKeyRepository } from '../../src/db/api-key-repository.ts';
 import { openDatabase, type Database } from '../../src/db/database.ts';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/emulator.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchemaName } from '../support/database.ts';
 import { waitFor } from './helpers.ts';
@@ -91,9 +91,9 @@ export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<Server
   return server;
 }
 
-export async function openProcessFixture(label: string): Promise<ProcessFixture> {
+export async function openProcessFixture(label: string, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<ProcessFixture> {
   const emulatorDir = await mkdtemp(path.join(os.tmpdir(), `${label}-emu-`));
-  const emulator = await startEmulator({ port: 0, dataDir: emulatorDir });
+  const emulator = await startEmulator({ ...emulatorOptions, port: 0, dataDir: emulatorDir });
   const schema = uniqueSchemaName(label);
   const db = await openDatabase({ mode: 'postgres', url: TEST_DATABASE_URL, schema }, createLogger('silent'));
   const created = await new ApiKeyRepository(db.prisma).createKey(`${label}-tenant`, `${label} test`);
