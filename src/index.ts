@@ -26,5 +26,5 @@ export {
   type UploadEvent,
 } from './client/ingest-client.ts';
 export { IngestError, isIngestError, CLIENT_ERROR_CODES } from './client/ingest-error.ts';
-export type { MediaUpload, UploadSnapshot, UploadStatus, NamedBlob, SegmentFile, UploadFields, StoredFile } from './client/ingest-types.ts';
+export type { MediaUpload, UploadSnapshot, UploadStatus, NamedBlob, SegmentFile, UploadFields, StoredFile, ProcessedUpload, MediaProcessing, ProcessingStatus } from './client/ingest-types.ts';
 export { openLocalFile, manifestSegments, isManifestPath, LocalFileError } from './client/local-files.ts';

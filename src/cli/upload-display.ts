@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { UploadEvent } from '../client/ingest-client.ts';
-import type { MediaUpload, UploadSnapshot } from '../client/ingest-types.ts';
+import type { MediaUpload, ProcessedUpload, UploadSnapshot } from '../client/ingest-types.ts';
 
 /** How `vod-upload` reports an upload: a bar on a terminal, plain lines in a log, or JSON lines. */
 export interface UploadDisplay {
@@ -190,13 +190,20 @@ function describeEvent(event: UploadEvent): string {
   }
 }
 
-function summary(record: MediaUpload): string {
+function summary(record: MediaUpload | ProcessedUpload): string {
+  const processing = 'processing' in record ? record.processing : undefined;
   return [
     `FileId: ${record.fileId ?? ''}`,
     `MediaUrl: ${record.mediaUrl ?? ''}`,
     `CoverUrl: ${record.coverUrl ?? ''}`,
     `RequestId: ${record.requestId ?? ''}`,
     `UploadId: ${record.id}`,
+    ...(processing === undefined
+      ? []
+      : [
+          `Processing: ${processing.status}${processing.error === null ? '' : ` (${processing.error.code}: ${processing.error.message})`}`,
+          ...processing.outputs.map((output) => `Output: ${output.kind}${output.definition === null ? '' : ` ${output.definition}`} ${output.url}`),
+        ]),
     '',
   ].join('\n');
 }

@@ -41,6 +41,7 @@ interface CliOptions {
   server?: string;
   key?: string;
   json?: boolean;
+  waitProcessed?: boolean;
   retries: number;
 }
 
@@ -68,6 +69,7 @@ function program(): Command {
     .addOption(new Option('--server <url>', 'the service (default: $VOD_INGEST_URL or http://localhost:4000)'))
     .addOption(new Option('--key <key>', 'API key (default: $VOD_INGEST_KEY)'))
     .option('--json', 'print one JSON event a line, then the final record')
+    .option('--wait-processed', "after the upload, wait for VOD's task flow (--procedure) to end and print its outcome")
     .option('--retries <n>', 'network failures to survive by resuming or starting over', integer(0, 100), 5)
     .exitOverride();
 }
@@ -146,8 +148,20 @@ export async function runVodUploadCommand(argv: readonly string[], io: CommandIo
       signal: io.interrupt,
       retries: options.retries,
     });
-    display.succeeded(record);
-    return EXIT.ok;
+    if (options.waitProcessed !== true) {
+      display.succeeded(record);
+      return EXIT.ok;
+    }
+    display.note(`Uploaded (FileId ${record.fileId ?? '?'}); waiting for VOD to process it...`);
+    const processed = await client.waitProcessed(record.id, {
+      signal: io.interrupt,
+      onSnapshot: (upload) => display.note(`Processing: ${upload.processing.status}`),
+    });
+    display.succeeded(processed);
+    if (processed.processing.status !== 'FAILED') return EXIT.ok;
+    const { error } = processed.processing;
+    display.failed({ code: error?.code ?? 'InternalError', message: `processing failed: ${error?.message ?? ''}`, uploadId: processed.id });
+    return EXIT.uploadFailed;
   } catch (error) {
     if (!isIngestError(error)) throw error;
     display.failed({ code: error.code, message: error.message, uploadId: error.uploadId });

@@ -4,12 +4,15 @@ import { GraphQLTransport, type MultipartFile } from './graphql-transport.ts';
 import { CLIENT_ERROR_CODES, IngestError, isIngestError } from './ingest-error.ts';
 import {
   CANCEL_UPLOAD,
+  FINAL_PROCESSING_STATUSES,
+  GET_PROCESSED_UPLOAD,
   GET_UPLOAD,
   GET_UPLOAD_WITHOUT_RESUME,
   RESUME_UPLOAD,
   UPLOAD_MEDIA,
   type MediaUpload,
   type NamedBlob,
+  type ProcessedUpload,
   type SegmentFile,
   type UploadFields,
   type UploadSnapshot,
@@ -171,6 +174,35 @@ export class IngestClient {
   /** Aborts an in-flight or paused upload; resolves with its record once it has stopped. */
   async cancel(id: string, signal?: AbortSignal): Promise<MediaUpload> {
     return this.#transport.request<MediaUpload>('cancelUpload', CANCEL_UPLOAD, { id }, signal);
+  }
+
+  /**
+   * Waits until VOD's task flow for a SUCCEEDED upload has ended (or none runs, or the media was
+   * deleted) and resolves with the record and its processing. Polls the record (a lost connection
+   * is retried); `onSnapshot` sees each new processing status.
+   */
+  async waitProcessed(
+    id: string,
+    options: { readonly signal?: AbortSignal; readonly pollMs?: number; readonly onSnapshot?: (upload: ProcessedUpload) => void } = {},
+  ): Promise<ProcessedUpload> {
+    let last: string | undefined;
+    let failures = 0;
+    for (;;) {
+      let upload: ProcessedUpload;
+      try {
+        upload = await this.#transport.request<ProcessedUpload>('upload', GET_PROCESSED_UPLOAD, { id }, options.signal);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        if (!isIngestError(error) || error.code !== CLIENT_ERROR_CODES.network || failures > 10) throw error;
+        await sleep(Math.min(10_000, 500 * 2 ** failures), undefined, { signal: options.signal });
+        continue;
+      }
+      if (upload.processing.status !== last) options.onSnapshot?.(upload);
+      last = upload.processing.status;
+      if (upload.status !== 'SUCCEEDED' || upload.deletedAt !== null || FINAL_PROCESSING_STATUSES.has(upload.processing.status)) return upload;
+      await sleep(options.pollMs ?? 500, undefined, { signal: options.signal });
+    }
   }
 
   /** The record of one of your uploads, or undefined when there is none with this id. */

@@ -44,6 +44,27 @@ export interface MediaUpload {
   readonly resumableUntil?: string | null;
 }
 
+export type ProcessingStatus = 'NONE' | 'QUEUED' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED';
+
+/** Processing is over (or never started): nothing more will change. */
+export const FINAL_PROCESSING_STATUSES: ReadonlySet<ProcessingStatus> = new Set(['NONE', 'SUCCEEDED', 'FAILED']);
+
+/** The task flow after the upload (`MediaProcessing`). */
+export interface MediaProcessing {
+  readonly status: ProcessingStatus;
+  readonly taskId: string | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  readonly outputs: ReadonlyArray<{ readonly kind: string; readonly definition: number | null; readonly url: string; readonly size: number | null }>;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+/** An upload record with what happened after it: its processing and deletion. */
+export interface ProcessedUpload extends MediaUpload {
+  readonly processing: MediaProcessing;
+  readonly deletedAt: string | null;
+}
+
 /** A `uploadProgress` snapshot: the fields a progress display needs. */
 export type UploadSnapshot = Pick<
   MediaUpload,
@@ -91,6 +112,8 @@ export const CANCEL_UPLOAD = `mutation CancelUpload($id: ID!) { cancelUpload(id:
 export const GET_UPLOAD = `query Upload($id: ID!) { upload(id: $id) { ${RECORD_FIELDS} ${RESUME_FIELDS} } }`;
 /** For servers without resume: the same query without the resume fields. */
 export const GET_UPLOAD_WITHOUT_RESUME = `query Upload($id: ID!) { upload(id: $id) { ${RECORD_FIELDS} } }`;
+export const GET_PROCESSED_UPLOAD = `query ProcessedUpload($id: ID!) { upload(id: $id) { ${RECORD_FIELDS}
+  deletedAt processing { status taskId error { code message } outputs { kind definition url size } startedAt finishedAt } } }`;
 export const UPLOAD_PROGRESS = `subscription UploadProgress($id: ID!) {
   uploadProgress(id: $id) { id status bytesTotal bytesReceived bytesUploaded progress error { code message } }
 }`;
