@@ -24,6 +24,24 @@ subscription WatchUpload($id: ID!) {
 mutation CancelUpload($id: ID!) {
   cancelUpload(id: $id) { id status error { code message } }
 }
+
+# After the upload: VOD's task flow (uploadMedia with procedure), until it ends.
+subscription WatchProcessing($id: ID!) {
+  uploadProgress(id: $id, untilProcessed: true) {
+    id status fileId
+    processing { status taskId error { code message } outputs { kind definition url size } finishedAt }
+  }
+}
+
+# What VOD knows of the media (DescribeMediaInfos).
+query MediaInfo($id: ID!) {
+  media(id: $id) { fileId name type mediaUrl coverUrl size duration createdAt transcodes { definition url size } }
+}
+
+# Delete the media from VOD; the record keeps its history and gets deletedAt.
+mutation DeleteMedia($id: ID!) {
+  deleteMedia(id: $id) { id status deletedAt }
+}
 `;
 
 const HEADERS = JSON.stringify({ Authorization: 'Bearer <your api key>' }, null, 2);

@@ -1,3 +1,6 @@
+import { parse, validate } from 'graphql';
+import { GRAPHIQL_OPTIONS } from '../../src/http/graphiql.ts';
+import { schema } from '../../src/graphql/schema/index.ts';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -82,11 +85,25 @@ describe('GraphiQL without a key', () => {
 });
 
 describe('GraphiQL page', () => {
+  it('offers only examples that are valid against the schema', () => {
+    const document = parse(String(GRAPHIQL_OPTIONS.defaultQuery));
+    assert.deepEqual(validate(schema, document).map((error) => error.message), []);
+    assert.ok(document.definitions.length >= 6);
+  });
+
   it("opens on this API's examples, with the key kept out of storage", async () => {
     const page = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
     const html = await page.text();
-    for (const example of ['query RecentUploads', 'subscription WatchUpload', 'mutation CancelUpload', 'Bearer <your api key>']) {
+    for (const example of [
+      'query RecentUploads',
+      'subscription WatchUpload',
+      'mutation CancelUpload',
+      'subscription WatchProcessing',
+      'query MediaInfo',
+      'mutation DeleteMedia',
+      'Bearer <your api key>',
+    ]) {
       assert.ok(html.includes(example), `the page carries ${example}`);
     }
     assert.match(html, /"defaultTabs":\[\{"query":"# vod-ingest/);

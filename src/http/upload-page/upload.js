@@ -9,10 +9,12 @@ const RECENT_EVERY_MS = 4000;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
 const UPLOAD_MUTATION = `mutation Upload($input: UploadMediaInput!) {
-  uploadMedia(input: $input) { id status mediaName bytesTotal bytesReceived bytesUploaded fileId mediaUrl coverUrl requestId error { code message } }
+  uploadMedia(input: $input) { id status mediaName bytesTotal bytesReceived bytesUploaded fileId mediaUrl coverUrl requestId error { code message }
+    processing { status error { code message } outputs { kind definition url } } }
 }`;
 const PROGRESS_SUBSCRIPTION = `subscription Progress($id: ID!) {
-  uploadProgress(id: $id) { id status bytesTotal bytesReceived bytesUploaded progress fileId mediaUrl coverUrl requestId error { code message } }
+  uploadProgress(id: $id, untilProcessed: true) { id status bytesTotal bytesReceived bytesUploaded progress fileId mediaUrl coverUrl requestId error { code message }
+    deletedAt processing { status error { code message } outputs { kind definition url } } }
 }`;
 const CANCEL_MUTATION = `mutation Cancel($id: ID!) { cancelUpload(id: $id) { id status error { code message } } }`;
 const RECENT_QUERY = `query Recent { uploads(first: 10) { edges { node {
@@ -366,7 +368,23 @@ function renderResult(record) {
   if (record.coverUrl) coverLink.href = record.coverUrl;
   else coverLink.removeAttribute('href');
   $('request-id').textContent = record.requestId ?? '';
+  renderProcessing(record.processing);
   $('result').hidden = false;
+}
+
+/** VOD's task flow after the upload: its status, its error, and links to what it produced. */
+function renderProcessing(processing) {
+  const cell = $('processing');
+  if (processing == null) return;
+  const status = Object.assign(document.createElement('span'), { className: 'badge', textContent: processing.status });
+  status.dataset.status = processing.status;
+  const parts = [status];
+  if (processing.error) parts.push(Object.assign(document.createElement('span'), { className: 'reason', textContent: `${processing.error.code}: ${processing.error.message}` }));
+  for (const output of processing.outputs ?? []) {
+    const label = `${output.kind}${output.definition == null ? '' : ` ${output.definition}`}`;
+    parts.push(Object.assign(document.createElement('a'), { href: output.url, textContent: label, target: '_blank', rel: 'noopener noreferrer', className: 'output' }));
+  }
+  cell.replaceChildren(...parts);
 }
 
 function finish() {
@@ -417,8 +435,11 @@ async function startUpload(event) {
     $('sent-text').textContent = `${formatBytes(loaded)} of ${formatBytes(total)}`;
   });
   current = { id, upload, subscription };
+  let succeeded = false;
   try {
-    renderSnapshot(await upload.done);
+    const record = await upload.done;
+    succeeded = record?.status === 'SUCCEEDED';
+    renderSnapshot(record);
   } catch (error) {
     showError($('error'), error);
     const uploadId = id;
@@ -432,7 +453,8 @@ async function startUpload(event) {
     }
   } finally {
     finish();
-    setTimeout(() => subscription.close(), 2000);
+    // A succeeded upload's subscription goes on until its processing is over (the server ends it).
+    if (!succeeded) setTimeout(() => subscription.close(), 2000);
   }
 }
 
