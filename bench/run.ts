@@ -18,7 +18,8 @@
  * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, BENCH_BASELINE=<git revision> (versus-baseline.ts:
  * uploadMedia throughput of this checkout against that commit's server, alternating rounds),
  * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client),
- * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire), PART_BYTES (default 8 MiB),
+ * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire),
+ * BENCH_SKIP_EVENTS=1 (event-latency-bench.ts: (k) a VOD event to the subscription, p50/p99), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -36,6 +37,7 @@ import { runHttpBench, type HttpBenchResults } from './http-bench.ts';
 import { runResumeBench, type ResumeBenchResults } from './resume-bench.ts';
 import { startService } from './service.ts';
 import { describeLoads, formatBytes, runWireBytesBench, type WireBytesResults } from './wire-bytes-bench.ts';
+import { EVENT_BENCH_EMULATOR_ARGS, runEventLatencyBench, type EventLatencyResults } from './event-latency-bench.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
 
 const MiB = 1024 * 1024;
@@ -169,6 +171,16 @@ if (process.env['BENCH_SKIP_WIRE'] !== '1') {
     await service.close();
   }
   log(`GraphiQL first load ${describeLoads(wire.graphiqlFirstLoads)}; repeat ${wire.graphiqlRepeatLoad.status} ${formatBytes(wire.graphiqlRepeatLoad.wireBytes)}`);
+}
+let events: EventLatencyResults | undefined;
+if (process.env['BENCH_SKIP_EVENTS'] !== '1') {
+  const service = await startService({ partBytes, concurrency, emulatorArgs: EVENT_BENCH_EMULATOR_ARGS });
+  try {
+    events = await runEventLatencyBench(service);
+  } finally {
+    await service.close();
+  }
+  log(`VOD event → subscription: p50 ${events.p50.toFixed(3)} s, p99 ${events.p99.toFixed(3)} s over ${events.uploads} uploads`);
 }
 const loadAtEnd = loadAverage();
 
@@ -320,6 +332,14 @@ if (wire !== undefined) {
   rows.push(['(i) GraphiQL repeat load (If-None-Match)', `${repeat.status}, ${formatBytes(repeat.wireBytes)}`, '< 50 KB', verdict(repeat.wireBytes < 50_000)]);
   rows.push(['(j) introspection answer (JSON), bytes on the wire', describeLoads(wire.introspectionAnswers), 'reported', '-']);
 }
+if (events !== undefined) {
+  rows.push([
+    `(k) a VOD event (task flow FINISH) → the subscription, ${events.uploads} uploads`,
+    `p50 ${events.p50.toFixed(3)} s, p99 ${events.p99.toFixed(3)} s`,
+    'p99 ≤ 1 s',
+    verdict(events.p99 <= 1),
+  ]);
+}
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
 const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -334,7 +354,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 

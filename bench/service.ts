@@ -177,6 +177,8 @@ export interface ServiceOptions {
   readonly serverCheckout?: string;
   /** Node flags added to the start script's (BENCH_SERVER_NODE_FLAGS, e.g. `--cpu-prof`). */
   readonly extraNodeFlags?: readonly string[];
+  /** Arguments added to the emulator's command line (e.g. `--procedure-duration-ms 200`). */
+  readonly emulatorArgs?: readonly string[];
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -200,7 +202,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    const emulatorProcess = nodeTs('src/emulator/main.ts', ['--port', '0', '--data-dir', path.join(dataDir, 'emulator')], {
+    const emulatorProcess = nodeTs('src/emulator/main.ts', ['--port', '0', '--data-dir', path.join(dataDir, 'emulator'), ...(options.emulatorArgs ?? [])], {
       ...process.env,
       LOG_LEVEL: 'warn',
     });
