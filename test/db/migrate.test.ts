@@ -57,7 +57,7 @@ describe('migrate', () => {
     );
     assert.deepEqual(
       tables.rows.map((row) => row.table_name),
-      ['_prisma_migrations', 'api_keys', 'instance_leases', 'storage_cleanup', 'stored_files', 'tenants', 'upload_parts', 'uploads'],
+      ['_prisma_migrations', 'api_keys', 'instance_leases', 'storage_cleanup', 'stored_files', 'tenants', 'upload_parts', 'uploads', 'vod_events'],
     );
   });
 

@@ -94,6 +94,15 @@ describe('Prisma schema and migrated database', () => {
       sessionCredentialId: 'AKIDtmp0000',
       sessionCredentialSealed: 'v1.sealed',
       sessionCredentialExpiresAt: when,
+      source: 'DIRECT' as const,
+      processingStatus: 'FAILED' as const,
+      processingTaskId: 'task-1',
+      processingErrorCode: 'InternalError.Transcode',
+      processingErrorMessage: 'bad source',
+      processingOutputs: [{ kind: 'Transcode', definition: 100010, url: 'http://example.invalid/v.mp4', size: 1, width: 2, height: 3, bitrate: 4, container: 'mp4' }],
+      processingStartedAt: when,
+      processingFinishedAt: when,
+      deletedAt: when,
       createdAt: when,
       updatedAt: when,
       finishedAt: when,
@@ -157,6 +166,22 @@ describe('Prisma schema and migrated database', () => {
       await prisma.storageCleanup.findUnique({ where: { id: leftover.id }, select: selectAll(Prisma.StorageCleanupScalarFieldEnum) }),
       leftover,
     );
+
+    const vodEvent = {
+      dedupeKey: 'ProcedureStateChanged:task-1:FINISH',
+      eventType: 'ProcedureStateChanged',
+      fileId: upload.fileId,
+      subAppId: 1500000001,
+      tenantId: tenant.id,
+      uploadId: upload.id,
+      payload: { EventType: 'ProcedureStateChanged', ProcedureStateChangeEvent: { TaskId: 'task-1' } },
+      receivedAt: when,
+      appliedAt: when,
+    };
+    assertCovers(Prisma.VodEventScalarFieldEnum, vodEvent, 'VodEvent');
+    await prisma.vodEvent.create({ data: vodEvent });
+    assert.deepEqual(await prisma.vodEvent.findUnique({ where: { dedupeKey: vodEvent.dedupeKey }, select: selectAll(Prisma.VodEventScalarFieldEnum) }), vodEvent);
+    assert.equal(await columnCount('vod_events'), Object.keys(Prisma.VodEventScalarFieldEnum).length);
 
     assert.equal(await columnCount('instance_leases'), Object.keys(Prisma.InstanceLeaseScalarFieldEnum).length);
     assert.equal(await columnCount('storage_cleanup'), Object.keys(Prisma.StorageCleanupScalarFieldEnum).length);
