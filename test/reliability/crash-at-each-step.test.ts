@@ -7,46 +7,32 @@
 // resumable and completed byte-identical by another instance.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type HeldOperation, type RunningEmulator } from '../../src/emulator/emulator.ts';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { HeldOperation, RunningEmulator } from '../../src/emulator/emulator.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { sendMediaUpload } from '../support/multipart.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import { crc64, sendResume, sha256 } from '../resume/helpers.ts';
 import { payload } from './helpers.ts';
 import { recoverInProcess } from './recover-in-process.ts';
-import { killProcess, serverProcessEnv, startServerProcess, type ServerProcess } from './server-process.ts';
+import { killProcess } from './server-process.ts';
+import { openKillResumeFixture, type KillResumeFixture } from './kill-resume-fixture.ts';
 
 const MiB = 1024 * 1024;
 const HOUR_MS = 3_600_000;
 
+let fixture: KillResumeFixture;
 let emulator: RunningEmulator;
-let emulatorDir: string;
 let database: TestDatabase;
 let other: TestServer;
 let apiKey: string;
 let tenantId: string;
-const servers: ServerProcess[] = [];
-
 before(async () => {
-  emulatorDir = await mkdtemp(path.join(os.tmpdir(), 'crash-steps-emu-'));
-  emulator = await startEmulator({ port: 0, dataDir: emulatorDir });
-  database = await openTestDatabase('crash-steps');
-  other = await startTestServer('crash-steps-other', { emulator, database, env: { RESUME_TTL: '1h' }, instanceId: 'crash-steps-other' });
-  const created = await other.app.apiKeys.createKey('crash-steps-tenant', 'crash at each step');
-  apiKey = created.key;
-  tenantId = created.tenantId;
+  fixture = await openKillResumeFixture('crash-steps');
+  ({ emulator, database, other, apiKey, tenantId } = fixture);
 });
-
 after(async () => {
-  await Promise.all(servers.map((server) => killProcess(server, 'SIGKILL')));
-  await other?.dispose();
-  await database?.dispose();
-  await emulator?.close();
-  if (emulatorDir !== undefined) await rm(emulatorDir, { recursive: true, force: true });
+  await fixture?.dispose();
 });
 
 interface Crash {
@@ -64,13 +50,7 @@ interface Crash {
  */
 async function crashAt(step: HeldOperation, resumeTtl: string): Promise<Crash> {
   const instanceId = `crash-${step}-${resumeTtl}-${randomUUID().slice(0, 8)}`;
-  const server = await startServerProcess({
-    ...serverProcessEnv({ emulator, schema: database.schema, dataDir: path.join(emulatorDir, 'server-data') }),
-    INSTANCE_ID: instanceId,
-    RESUME_TTL: resumeTtl,
-    LOG_LEVEL: 'warn',
-  });
-  servers.push(server);
+  const server = await fixture.startProcess({ INSTANCE_ID: instanceId, RESUME_TTL: resumeTtl });
   const hold = emulator.faults.holdResponse(step);
   const id = randomUUID();
   const source = payload(3 * MiB);

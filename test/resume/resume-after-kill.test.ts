@@ -4,63 +4,37 @@
 // in this process (one child start fewer: starts are slow on a loaded machine).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
+import type { RunningEmulator } from '../../src/emulator/emulator.ts';
 import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
 import { recoverInProcess } from '../reliability/recover-in-process.ts';
-import { killProcess, serverProcessEnv, startServerProcess, type ServerProcess } from '../reliability/server-process.ts';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+import { killProcess } from '../reliability/server-process.ts';
+import { openKillResumeFixture, type KillResumeFixture } from '../reliability/kill-resume-fixture.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { sendMediaUpload } from '../support/multipart.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import { crc64, sendResume, sha256 } from './helpers.ts';
 
 const INSTANCE_ID = 'resume-killed-1';
 const MiB = 1024 * 1024;
 
+let fixture: KillResumeFixture;
 let emulator: RunningEmulator;
-let emulatorDir: string;
 let database: TestDatabase;
 let other: TestServer;
 let apiKey: string;
 let tenantId: string;
-const servers: ServerProcess[] = [];
-
-/** `src/main.ts` as a process on the test's schema and emulator, as INSTANCE_ID, resuming on. */
-async function startKillableServer(): Promise<ServerProcess> {
-  const server = await startServerProcess({
-    ...serverProcessEnv({ emulator, schema: database.schema, dataDir: path.join(emulatorDir, 'server-data') }),
-    INSTANCE_ID,
-    RESUME_TTL: '1h',
-    LOG_LEVEL: 'warn',
-  });
-  servers.push(server);
-  return server;
-}
-
 before(async () => {
-  emulatorDir = await mkdtemp(path.join(os.tmpdir(), 'resume-kill-emu-'));
-  emulator = await startEmulator({ port: 0, dataDir: emulatorDir });
-  database = await openTestDatabase('resume-kill');
-  other = await startTestServer('resume-kill-other', { emulator, database, env: { RESUME_TTL: '1h' }, instanceId: 'resume-kill-other' });
-  const created = await other.app.apiKeys.createKey('resume-kill-tenant', 'resume after kill');
-  apiKey = created.key;
-  tenantId = created.tenantId;
+  fixture = await openKillResumeFixture('resume-kill');
+  ({ emulator, database, other, apiKey, tenantId } = fixture);
 });
-
 after(async () => {
-  await Promise.all(servers.map((server) => killProcess(server, 'SIGKILL')));
-  await other?.dispose();
-  await database?.dispose();
-  await emulator?.close();
-  if (emulatorDir !== undefined) await rm(emulatorDir, { recursive: true, force: true });
+  await fixture?.dispose();
 });
 
 describe('resume after the serving process was killed', () => {
   it('pauses the upload when the instance restarts, and another instance completes it', async () => {
-    const first = await startKillableServer();
+    const first = await fixture.startProcess({ INSTANCE_ID, RESUME_TTL: '1h' });
     const id = randomUUID();
     const source = payload(8 * MiB);
     // The client stops after 3 MiB and waits: parts are stored when the process is killed.
