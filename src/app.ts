@@ -23,6 +23,8 @@ import type { UploadEventBus } from './uploads/upload-events.ts';
 import { UploadService } from './uploads/upload-service.ts';
 import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { StorageCleaner } from './uploads/storage-cleaner.ts';
+import type { ResolveAll } from './webhooks/endpoint-address.ts';
+import { startWebhooks } from './webhooks/webhooks-runtime.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -34,6 +36,8 @@ export interface AppDependencies {
   readonly instanceId: string;
   /** Besides the database, what /readyz must find reachable (e.g. the VOD endpoint). */
   readonly readinessChecks?: readonly ReadinessCheck[];
+  /** Name resolution for webhook endpoint checks (tests inject a stub). */
+  readonly resolveAll?: ResolveAll;
 }
 
 export interface App {
@@ -85,7 +89,8 @@ export function createApp(deps: AppDependencies): App {
     uploadService.sweepExpiredPauses().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired paused uploads failed'));
   }, resumeSweepIntervalMs(config.resume.ttlMs)).unref();
   const graphiqlPage = createGraphiQLPage(GRAPHIQL_OPTIONS);
-  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, pubsub: deps.events.pubsub, graphiqlPage });
+  const webhooks = startWebhooks({ db, seal: credentialSeal, config: config.webhooks, logger, resolveAll: deps.resolveAll });
+  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, pubsub: deps.events.pubsub, webhooks: webhooks.endpoints, graphiqlPage });
 
   let shuttingDown = false;
   const handle = createRequestHandler({
@@ -162,6 +167,7 @@ export function createApp(deps: AppDependencies): App {
         void whenEmpty(openResponses, RESPONSE_LINGER_MS).then(() => server.closeAllConnections());
       });
       await graphql.dispose();
+      await webhooks.stop();
     },
   };
 }

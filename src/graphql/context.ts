@@ -2,6 +2,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
+import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
 
 /** What every resolver receives. `tenantId` is always set: unauthenticated requests never reach GraphQL. */
 export interface GraphQLContext {
@@ -12,6 +13,7 @@ export interface GraphQLContext {
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
   readonly pubsub: UploadPubSub;
+  readonly webhooks: WebhookEndpoints;
   /** Aborts when the client's connection goes away. */
   readonly signal: AbortSignal;
   readonly logger: Logger;

@@ -9,6 +9,7 @@ import { isClientError } from '../logging/error-severity.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
+import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
 import { useAnswerCompression } from './answer-compression.ts';
 import { GRAPHIQL_OPTIONS } from './graphiql.ts';
 import type { GraphiQLPage } from './graphiql-page.ts';
@@ -27,6 +28,7 @@ export interface GraphQLServerDependencies {
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
   readonly pubsub: UploadPubSub;
+  readonly webhooks: WebhookEndpoints;
   readonly graphiqlPage: GraphiQLPage;
 }
 
@@ -67,6 +69,7 @@ export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLSer
       uploads: deps.uploads,
       uploadService: deps.uploadService,
       pubsub: deps.pubsub,
+      webhooks: deps.webhooks,
       signal,
       logger: logger.child({ requestId, tenant: tenant?.tenantName ?? '(no key)' }),
     }),
