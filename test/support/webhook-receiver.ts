@@ -20,6 +20,8 @@ export type Answer = (request: { id: string; attempt: number; path: string }) =>
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
+  /** TCP connections accepted, requests or not. */
+  connections = 0;
   secrets: string[] = [];
   answer: Answer = () => ({ status: 204 });
   readonly #server: http.Server;
@@ -33,6 +35,7 @@ export class WebhookReceiver {
   static async start(): Promise<WebhookReceiver> {
     const server = http.createServer();
     const receiver = new WebhookReceiver(server);
+    server.on('connection', () => (receiver.connections += 1));
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void receiver.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
