@@ -27,6 +27,8 @@ import type { UploadEventBus } from './uploads/upload-events.ts';
 import { UploadService } from './uploads/upload-service.ts';
 import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { StorageCleaner } from './uploads/storage-cleaner.ts';
+import type { ResolveAll } from './webhooks/endpoint-address.ts';
+import { startWebhooks } from './webhooks/webhooks-runtime.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -40,6 +42,8 @@ export interface AppDependencies {
   readonly vodMediaFor: (region: string) => VodMediaApi;
   /** Besides the database, what /readyz must find reachable (e.g. the VOD endpoint). */
   readonly readinessChecks?: readonly ReadinessCheck[];
+  /** Name resolution for webhook endpoint checks (tests inject a stub). */
+  readonly resolveAll?: ResolveAll;
 }
 
 export interface App {
@@ -106,7 +110,8 @@ export function createApp(deps: AppDependencies): App {
       : undefined;
   vodEvents?.start();
   const graphiqlPage = createGraphiQLPage(GRAPHIQL_OPTIONS);
-  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, media, pubsub: deps.events.pubsub, graphiqlPage });
+  const webhooks = startWebhooks({ db, seal: credentialSeal, config: config.webhooks, logger, resolveAll: deps.resolveAll });
+  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, media, pubsub: deps.events.pubsub, webhooks: webhooks.endpoints, graphiqlPage });
 
   let shuttingDown = false;
   const handle = createRequestHandler({
@@ -184,6 +189,7 @@ export function createApp(deps: AppDependencies): App {
       });
       await vodEvents?.stop();
       await graphql.dispose();
+      await webhooks.stop();
     },
   };
 }

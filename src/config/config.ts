@@ -46,7 +46,17 @@ export interface Config {
      */
     readonly credentialsKey: string | undefined;
   };
+  readonly webhooks: WebhookConfig;
   readonly log: { readonly level: LogLevel };
+}
+
+export interface WebhookConfig {
+  /** Waits before the 2nd, 3rd, ... attempt (jitter is added); after the last, the delivery is FAILED. */
+  readonly retryDelaysMs: readonly number[];
+  /** One attempt, connection to the end of the answer's headers. */
+  readonly timeoutMs: number;
+  /** Endpoints on loopback/private/link-local addresses allowed (development, tests); plain http:// only there. */
+  readonly allowPrivateNetworks: boolean;
 }
 
 export interface HttpLimits {

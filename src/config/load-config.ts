@@ -60,6 +60,11 @@ function toConfig(env: Env): Config {
       maxBufferBytes: env.MAX_BUFFER_BYTES,
     },
     resume: { ttlMs: env.RESUME_TTL, credentialsKey: env.CREDENTIALS_KEY },
+    webhooks: {
+      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    },
     log: { level: env.LOG_LEVEL },
   };
 }

@@ -43,6 +43,20 @@ const endpoint = z
   .url('must be a URL such as http://127.0.0.1:9000')
   .refine((value) => /^https?:\/\//.test(value), 'must start with http:// or https://');
 
+const DAY = 24 * HOUR;
+
+/** Seconds between webhook delivery attempts, comma-separated: one retry per entry. */
+const retryDelays = z
+  .string()
+  .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'must be whole seconds separated by commas, e.g. 5,300,1800')
+  .transform((value) => value.split(',').map((entry) => Number(entry.trim()) * SECOND))
+  .refine((delays) => delays.length <= 30, 'at most 30 retries')
+  .refine((delays) => delays.every((delay) => delay <= 7 * DAY), 'each delay must be at most 604800 seconds (7 days)');
+
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'], { message: 'must be on or off' })
+  .transform((value) => value === 'on' || value === 'true' || value === '1');
+
 /** The environment variables the service reads, as strings, before they become a Config. */
 export const EnvSchema = z
   .object({
@@ -87,6 +101,9 @@ export const EnvSchema = z
       .string()
       .refine((value) => parseSealKey(value) !== undefined, 'must be 32 bytes, as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)')
       .optional(),
+    WEBHOOK_RETRY_DELAYS: retryDelays.default([5, 300, 1800, 7200, 18_000, 36_000, 36_000].map((seconds) => seconds * SECOND)),
+    WEBHOOK_TIMEOUT_MS: milliseconds(100, 5 * 60 * SECOND).default(10 * SECOND),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: onOff.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

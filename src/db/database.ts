@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logging/logger.ts';
+import { installDeliveryQueue } from '../webhooks/delivery-queue.ts';
 import { migrate } from './migrate.ts';
 
 export type { PrismaClient };
@@ -20,7 +21,7 @@ export interface Database {
 
 /**
  * Opens the configured Postgres (or starts the embedded PGlite and serves it over a loopback
- * socket), applies pending migrations, and returns a Prisma client on top of one pg pool.
+ * socket), applies pending migrations (and installs the webhook delivery queue), and returns a Prisma client on top of one pg pool.
  */
 export async function openDatabase(config: DatabaseConfig, logger: Logger): Promise<Database> {
   const embedded = config.mode === 'embedded' ? await startEmbeddedPostgres(config.dataDir, logger) : undefined;
@@ -31,6 +32,8 @@ export async function openDatabase(config: DatabaseConfig, logger: Logger): Prom
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   try {
     await migrate({ pool, schema, logger });
+    // The webhook delivery queue's own tables: present before anything can add a delivery.
+    await installDeliveryQueue(pool, schema);
   } catch (error) {
     await pool.end();
     await embedded?.stop();

@@ -14,6 +14,9 @@ export interface ListUploadsOptions {
   readonly status?: UploadStatus | undefined;
 }
 
+/** What a row needs loaded with it to become an UploadRecord: the files stored so far. */
+export const UPLOAD_RECORD_INCLUDE = { files: { where: { storedAt: { not: null } }, orderBy: { createdAt: 'asc' } } } as const;
+
 export class UploadRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -22,7 +25,7 @@ export class UploadRepository {
     if (!isUuid(id)) return undefined;
     const row = await this.prisma.upload.findUnique({
       where: { tenantId_id: { tenantId, id } },
-      include: { files: { where: { storedAt: { not: null } }, orderBy: { createdAt: 'asc' } } },
+      include: UPLOAD_RECORD_INCLUDE,
     });
     return row === null ? undefined : toUploadRecord(row);
   }
@@ -42,7 +45,7 @@ export class UploadRepository {
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: options.first + 1,
-      include: { files: { where: { storedAt: { not: null } }, orderBy: { createdAt: 'asc' } } },
+      include: UPLOAD_RECORD_INCLUDE,
     });
     return { records: rows.slice(0, options.first).map(toUploadRecord), hasNextPage: rows.length > options.first };
   }
@@ -73,7 +76,8 @@ export function isUuid(value: string): boolean {
   return UUID_PATTERN.test(value);
 }
 
-function toUploadRecord(row: UploadRow & { files: StoredFileRow[] }): UploadRecord {
+/** A row (with `UPLOAD_RECORD_INCLUDE`) as the API shows it. */
+export function toUploadRecord(row: UploadRow & { files: StoredFileRow[] }): UploadRecord {
   return {
     id: row.id,
     tenantId: row.tenantId,

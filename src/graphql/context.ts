@@ -3,6 +3,7 @@ import type { UploadRepository } from '../db/upload-repository.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
 import type { MediaService } from '../media/media-service.ts';
+import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
 
 /** What every resolver receives. `tenantId` is always set: unauthenticated requests never reach GraphQL. */
 export interface GraphQLContext {
@@ -14,6 +15,7 @@ export interface GraphQLContext {
   readonly uploadService: UploadService;
   readonly media: MediaService;
   readonly pubsub: UploadPubSub;
+  readonly webhooks: WebhookEndpoints;
   /** Aborts when the client's connection goes away. */
   readonly signal: AbortSignal;
   readonly logger: Logger;

@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
 import type { MediaService } from '../media/media-service.ts';
+import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
 import { useAnswerCompression } from './answer-compression.ts';
 import { GRAPHIQL_OPTIONS } from './graphiql.ts';
 import type { GraphiQLPage } from './graphiql-page.ts';
@@ -29,6 +30,7 @@ export interface GraphQLServerDependencies {
   readonly uploadService: UploadService;
   readonly media: MediaService;
   readonly pubsub: UploadPubSub;
+  readonly webhooks: WebhookEndpoints;
   readonly graphiqlPage: GraphiQLPage;
 }
 
@@ -70,6 +72,7 @@ export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLSer
       uploadService: deps.uploadService,
       media: deps.media,
       pubsub: deps.pubsub,
+      webhooks: deps.webhooks,
       signal,
       logger: logger.child({ requestId, tenant: tenant?.tenantName ?? '(no key)' }),
     }),

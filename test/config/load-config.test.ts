@@ -74,6 +74,32 @@ describe('loadConfig', () => {
     assert.match(lonelyToken.message, /TENCENTCLOUD_SESSION_TOKEN/);
   });
 
+  it('reads the webhook settings: a retry schedule in seconds (about 27 h by default), a 10 s attempt, private networks off', () => {
+    const defaults = loadConfig({}).webhooks;
+    assert.deepEqual(defaults.retryDelaysMs, [5, 300, 1800, 7200, 18_000, 36_000, 36_000].map((seconds) => seconds * 1000));
+    assert.equal(defaults.retryDelaysMs.reduce((sum, delay) => sum + delay, 0), 99_305_000);
+    assert.equal(defaults.timeoutMs, 10_000);
+    assert.equal(defaults.allowPrivateNetworks, false);
+    const set = loadConfig({ WEBHOOK_RETRY_DELAYS: '0, 1,2', WEBHOOK_TIMEOUT_MS: '2500', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'on' }).webhooks;
+    assert.deepEqual(set, { retryDelaysMs: [0, 1000, 2000], timeoutMs: 2500, allowPrivateNetworks: true });
+    assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }).webhooks.allowPrivateNetworks, false);
+    for (const [name, value] of [
+      ['WEBHOOK_RETRY_DELAYS', '5,,300'],
+      ['WEBHOOK_RETRY_DELAYS', '5s,300'],
+      ['WEBHOOK_RETRY_DELAYS', '-5'],
+      ['WEBHOOK_RETRY_DELAYS', '604801'],
+      ['WEBHOOK_TIMEOUT_MS', '0'],
+      ['WEBHOOK_TIMEOUT_MS', '300001'],
+      ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'yes please'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.problems.length === 1 && error.problems[0]!.startsWith(`${name}:`),
+        `${name}=${value} is refused at start-up`,
+      );
+    }
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({});
     assert.ok(Object.isFrozen(config));

@@ -203,6 +203,58 @@ describe('Prisma schema and migrated database', () => {
     );
     assert.equal(await columnCount('upload_parts'), Object.keys(Prisma.UploadPartScalarFieldEnum).length);
 
+    const endpoint = {
+      id: randomUUID(),
+      tenantId: tenant.id,
+      url: 'https://hooks.example.com/vod',
+      events: ['UPLOAD_SUCCEEDED' as const, 'MEDIA_DELETED' as const],
+      enabled: false,
+      secretSealed: 'v1.sealed',
+      previousSecretSealed: 'v1.previous',
+      previousSecretExpiresAt: when,
+      disabledReason: 'the receiver answered 410 Gone',
+      createdAt: when,
+      updatedAt: when,
+    };
+    assertCovers(Prisma.WebhookEndpointScalarFieldEnum, endpoint, 'WebhookEndpoint');
+    await prisma.webhookEndpoint.create({ data: endpoint });
+    const readEndpoint = await prisma.webhookEndpoint.findUnique({ where: { id: endpoint.id }, select: selectAll(Prisma.WebhookEndpointScalarFieldEnum) });
+    assert.deepEqual({ ...readEndpoint, updatedAt: when }, endpoint);
+    const delivery = {
+      id: randomUUID(),
+      endpointId: endpoint.id,
+      tenantId: tenant.id,
+      uploadId: upload.id,
+      eventType: 'PROCESSING_FAILED' as const,
+      messageId: 'msg_agreement',
+      payload: { type: 'processing.failed', data: { id: upload.id } },
+      status: 'FAILED' as const,
+      attempts: 8,
+      lastStatusCode: 503,
+      lastError: 'HTTP 503',
+      nextAttemptAt: when,
+      createdAt: when,
+      deliveredAt: when,
+    };
+    assertCovers(Prisma.WebhookDeliveryScalarFieldEnum, delivery, 'WebhookDelivery');
+    await prisma.webhookDelivery.create({ data: delivery });
+    assert.deepEqual(await prisma.webhookDelivery.findUnique({ where: { id: delivery.id }, select: selectAll(Prisma.WebhookDeliveryScalarFieldEnum) }), delivery);
+    const attempt = { id: 9_007_199_254_740_993n, deliveryId: delivery.id, number: 8, statusCode: 503, error: 'HTTP 503', durationMs: 1234, attemptedAt: when };
+    assertCovers(Prisma.WebhookAttemptScalarFieldEnum, attempt, 'WebhookAttempt');
+    await prisma.webhookAttempt.create({ data: attempt });
+    assert.deepEqual(await prisma.webhookAttempt.findUnique({ where: { id: attempt.id }, select: selectAll(Prisma.WebhookAttemptScalarFieldEnum) }), attempt);
+    const queue = { id: 1, pgbossSchema: `${database.schema}_pgboss` };
+    assertCovers(Prisma.WebhookQueueScalarFieldEnum, queue, 'WebhookQueue');
+    assert.deepEqual(await prisma.webhookQueue.findUnique({ where: { id: 1 }, select: selectAll(Prisma.WebhookQueueScalarFieldEnum) }), queue, 'the migration names the queue schema');
+    for (const [table, fields] of [
+      ['webhook_endpoints', Prisma.WebhookEndpointScalarFieldEnum],
+      ['webhook_deliveries', Prisma.WebhookDeliveryScalarFieldEnum],
+      ['webhook_attempts', Prisma.WebhookAttemptScalarFieldEnum],
+      ['webhook_queue', Prisma.WebhookQueueScalarFieldEnum],
+    ] as const) {
+      assert.equal(await columnCount(table), Object.keys(fields).length, table);
+    }
+
     assert.equal(await columnCount('tenants'), Object.keys(Prisma.TenantScalarFieldEnum).length);
     assert.equal(await columnCount('api_keys'), Object.keys(Prisma.ApiKeyScalarFieldEnum).length);
     assert.equal(await columnCount('uploads'), Object.keys(Prisma.UploadScalarFieldEnum).length);

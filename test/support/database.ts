@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { quoteIdent } from '../../src/db/migrate.ts';
+import { deliveryQueueSchemaFor } from '../../src/webhooks/delivery-queue.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-/** A fresh, uniquely named schema in the test database; `drop()` removes it with everything in it. */
+/** A fresh, uniquely named schema in the test database; `dropSchema` removes it (and its webhook queue schema) with everything in them. */
 export function uniqueSchemaName(label: string): string {
   return `t_${label}_${randomBytes(4).toString('hex')}`;
 }
@@ -16,6 +17,7 @@ export async function dropSchema(schema: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(deliveryQueueSchemaFor(schema))} CASCADE`);
   } finally {
     await client.end();
   }

@@ -8,6 +8,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator
 import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import { createPipelineDependencies, createVodMediaFactory, pipelineSettingsFrom } from '../../src/runtime/pipeline-dependencies.ts';
 import { createUploadEventBus, type UploadEventBus } from '../../src/uploads/upload-events.ts';
+import type { ResolveAll } from '../../src/webhooks/endpoint-address.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestServer {
@@ -40,6 +41,8 @@ export interface TestServerOptions {
   readonly instanceId?: string;
   /** Where the app logs (default: silent, or debug to stdout with TEST_LOG_LEVEL). */
   readonly logger?: Logger;
+  /** Name resolution for webhook endpoint checks. */
+  readonly resolveAll?: ResolveAll;
 }
 
 /** The real app on a random loopback port, with its own database schema and a real emulator. */
@@ -66,6 +69,7 @@ export async function startTestServer(label: string, options: TestServerOptions 
     events,
     vodMediaFor: createVodMediaFactory(access),
     instanceId: options.instanceId ?? `test-${label}`,
+    ...(options.resolveAll === undefined ? {} : { resolveAll: options.resolveAll }),
   });
   const address = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;

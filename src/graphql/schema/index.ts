@@ -5,6 +5,7 @@ import './upload-media.ts';
 import './upload-progress.ts';
 import './resume-upload.ts';
 import './media.ts';
+import './webhooks.ts';
 
 /** The executable schema. Importing this module has no side effects beyond building types. */
 export const schema: GraphQLSchema = builder.toSchema();
