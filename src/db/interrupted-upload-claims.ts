@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { IN_FLIGHT_STATUSES } from '../domain/transitions.ts';
 import { MANIFEST_MEDIA_TYPES, type UploadStatus } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
+import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
 import { CLEAR_SESSION_CREDENTIAL_SQL } from './session-credential-columns.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
@@ -100,6 +101,7 @@ export class InterruptedUploadClaims {
       const keys: UploadKey[] = [];
       for (const row of ended) {
         const key = { tenantId: row.tenant_id, id: row.id };
+        await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_FAILED' });
         if (end.discardStorage) await enqueueStorageCleanup(tx, key, { bucket: row.storage_bucket, bucketRegion: row.bucket_region });
         keys.push(key);
       }

@@ -1,6 +1,7 @@
 import type { SecretSeal } from '../auth/secret-seal.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyEarlierEvents, lockFileIds } from './vod-event-store.ts';
+import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
@@ -171,13 +172,17 @@ export class UploadWriter {
       await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), ...NO_SESSION_CREDENTIAL, finishedAt: new Date() }, tx);
       // A task flow was asked for: QUEUED until VOD's events say more.
       await tx.upload.updateMany({ where: { ...key, procedure: { not: null }, processingStatus: 'NONE' }, data: { processingStatus: 'QUEUED' } });
+      await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_SUCCEEDED' });
       await applyEarlierEvents(tx, key, fields.fileId);
     });
   }
 
   /** The media was deleted from VOD (deleteMedia): deletedAt is set once, and kept. */
   async markDeleted(key: UploadKey): Promise<void> {
-    await this.prisma.upload.updateMany({ where: { ...key, deletedAt: null }, data: { deletedAt: new Date() } });
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.upload.updateMany({ where: { ...key, deletedAt: null }, data: { deletedAt: new Date() } });
+      if (count === 1) await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'MEDIA_DELETED' });
+    });
   }
 
   /** CommitUpload succeeded while work remains (a late cover): the record keeps the FileId even if that fails. */
@@ -212,6 +217,7 @@ export class UploadWriter {
         },
       });
       if (moved.count !== 1) return false;
+      await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: status === 'FAILED' ? 'UPLOAD_FAILED' : 'UPLOAD_CANCELED' });
       if (options.discardStorage ?? true) {
         const where = await tx.upload.findUnique({
           where: { tenantId_id: key },
@@ -333,7 +339,9 @@ export class UploadWriter {
           ...(pause.counters.bytesTotal === undefined ? {} : { bytesTotal: BigInt(pause.counters.bytesTotal) }),
         },
       });
-      return moved.count === 1 ? Number(offset) : undefined;
+      if (moved.count !== 1) return undefined;
+      await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_PAUSED' });
+      return Number(offset);
     });
   }
 
@@ -413,6 +421,7 @@ export class UploadWriter {
         },
       });
       if (moved.count !== 1) return false;
+      await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: status === 'FAILED' ? 'UPLOAD_FAILED' : 'UPLOAD_CANCELED' });
       // Its kept multipart upload (and a stored cover) go to the storage cleanup queue, as for any failure.
       const upload = { tenantId: key.tenantId, id: key.id };
       const where = await tx.upload.findUnique({ where: { tenantId_id: upload }, select: { storageBucket: true, bucketRegion: true } });

@@ -1,6 +1,8 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
 import { parseVodEvent, type VodEvent } from '../events/vod-event.ts';
+import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
+import type { WebhookEventType } from '../webhooks/event-types.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -122,5 +124,19 @@ async function applyToUploads(tx: Tx, event: VodEvent): Promise<UploadKey[]> {
     ({ count } = await tx.upload.updateMany({ where: { fileId: { in: fileIds }, deletedAt: null }, data: { deletedAt: now } }));
   }
   if (count === 0) return [];
-  return tx.upload.findMany({ where: { fileId: { in: fileIds } }, select: { tenantId: true, id: true } });
+  const changed = await tx.upload.findMany({ where: { fileId: { in: fileIds } }, select: { tenantId: true, id: true } });
+  const webhook = webhookEventOf(event);
+  if (webhook !== undefined) {
+    for (const key of changed) await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: webhook });
+  }
+  return changed;
+}
+
+/** What the customer's webhooks hear of an applied event: processing outcomes and deletions. */
+function webhookEventOf(event: VodEvent): WebhookEventType | undefined {
+  if (event.type === 'FileDeleted') return 'MEDIA_DELETED';
+  if (event.type !== 'ProcedureStateChanged') return undefined;
+  if (event.outcome.state === 'SUCCEEDED') return 'PROCESSING_SUCCEEDED';
+  if (event.outcome.state === 'FAILED') return 'PROCESSING_FAILED';
+  return undefined;
 }

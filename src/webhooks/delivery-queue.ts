@@ -27,9 +27,13 @@ const JOB_EXPIRE_SECONDS = 6 * 60;
 const JOB_RETRY_LIMIT = 5;
 const JOB_RETRY_DELAY_SECONDS = 10;
 
-/** The pg-boss schema that belongs to an application schema (one queue per schema, as tests need). */
+/**
+ * The pg-boss schema that belongs to an application schema (one queue per schema, as tests need).
+ * pg-boss takes letters, digits and underscores only: anything else becomes `_` (as the migration
+ * that records the name does in SQL).
+ */
 export function deliveryQueueSchemaFor(appSchema: string): string {
-  return `${appSchema}_pgboss`;
+  return `${appSchema.replace(/[^A-Za-z0-9_]/g, '_')}_pgboss`;
 }
 
 /** pg-boss over the service's pg pool (on PGlite, the one serialised connection). */

@@ -66,4 +66,4 @@ CREATE TABLE "webhook_queue" (
 
     CONSTRAINT "webhook_queue_pkey" PRIMARY KEY ("id")
 );
-INSERT INTO "webhook_queue" ("id", "pgboss_schema") VALUES (1, current_schema() || '_pgboss');
+INSERT INTO "webhook_queue" ("id", "pgboss_schema") VALUES (1, regexp_replace(current_schema(), '[^A-Za-z0-9_]', '_', 'g') || '_pgboss');
