@@ -79,7 +79,9 @@ export function parseVodEvent(raw: unknown): VodEvent {
   const event = parsed.data;
   if (event.EventType === 'NewFileUpload' && event.FileUploadEvent) {
     const { FileId: fileId, ProcedureTaskId } = event.FileUploadEvent;
-    return { type: 'NewFileUpload', dedupeKey: `NewFileUpload:${fileId}`, handle, fileId, procedureTaskId: ProcedureTaskId ?? undefined, payload };
+    // VOD sends an empty ProcedureTaskId when no task flow runs.
+    const procedureTaskId = ProcedureTaskId === null || ProcedureTaskId === undefined || ProcedureTaskId === '' ? undefined : ProcedureTaskId;
+    return { type: 'NewFileUpload', dedupeKey: `NewFileUpload:${fileId}`, handle, fileId, procedureTaskId, payload };
   }
   if (event.EventType === 'ProcedureStateChanged' && event.ProcedureStateChangeEvent) {
     const task = event.ProcedureStateChangeEvent;

@@ -104,6 +104,16 @@ describe('VOD event store', () => {
     assert.deepEqual(await processingOf(upload.key), done);
   });
 
+  it('an empty ProcedureTaskId (VOD\'s way of saying no task flow runs) leaves processing NONE', async () => {
+    const store = new VodEventStore(database.db.prisma);
+    const fileId = `f-${randomUUID()}`;
+    const upload = await committedUpload(fileId, null);
+    await upload.succeed();
+    const recorded = await store.record(parseVodEvent(newFileUpload(fileId, '')), undefined);
+    assert.deepEqual(recorded, { duplicate: false, changed: [] });
+    assert.equal((await processingOf(upload.key)).status, 'NONE');
+  });
+
   it('takes a failure code from the failed sub-task; a FileDeleted sets deletedAt once', async () => {
     const store = new VodEventStore(database.db.prisma);
     const fileId = `f-${randomUUID()}`;

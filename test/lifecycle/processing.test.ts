@@ -71,6 +71,10 @@ describe('processing from VOD events', () => {
   it('an upload without procedure answers processing NONE, and an untilProcessed subscription ends with it', async () => {
     const { id, upload } = await uploadWith({});
     assert.equal(upload.status, 'SUCCEEDED');
+    // Its NewFileUpload (with an empty ProcedureTaskId: no task flow) is applied first, then watched.
+    await waitFor('the NewFileUpload applied', async () =>
+      (await world.database.db.prisma.vodEvent.count({ where: { fileId: upload.fileId, appliedAt: { not: null } } })) === 1,
+    );
     const watch = subscribeSse(world.servers[0]!.url, world.key, PROCESSED_SUBSCRIPTION, { id });
     await watch.done;
     const last = watch.events.at(-1)?.['uploadProgress'] as UploadShape;
