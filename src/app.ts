@@ -23,6 +23,7 @@ import type { UploadEventBus } from './uploads/upload-events.ts';
 import { UploadService } from './uploads/upload-service.ts';
 import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { StorageCleaner } from './uploads/storage-cleaner.ts';
+import { createDirectUploads, startDirectUploadSweep, type DirectUploads } from './direct/direct-uploads.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -41,6 +42,7 @@ export interface App {
   readonly apiKeys: ApiKeyRepository;
   readonly uploads: UploadService;
   readonly metrics: UploadMetrics;
+  readonly directUploads: DirectUploads;
   listen(port: number, host?: string): Promise<AddressInfo>;
   /**
    * Graceful stop. At once: /readyz answers 503 and new uploads are refused (ServiceUnavailable).
@@ -84,8 +86,10 @@ export function createApp(deps: AppDependencies): App {
   const resumeSweep = setInterval(() => {
     uploadService.sweepExpiredPauses().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired paused uploads failed'));
   }, resumeSweepIntervalMs(config.resume.ttlMs)).unref();
+  const directUploads = createDirectUploads(db.prisma, config, { pubsub: deps.events.pubsub, metrics, signingKey: deps.pipeline.fallbackCredentials });
+  const stopDirectSweep = startDirectUploadSweep(directUploads, config.direct.graceMs, logger);
   const graphiqlPage = createGraphiQLPage(GRAPHIQL_OPTIONS);
-  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, pubsub: deps.events.pubsub, graphiqlPage });
+  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, directUploads, pubsub: deps.events.pubsub, graphiqlPage });
 
   let shuttingDown = false;
   const handle = createRequestHandler({
@@ -140,6 +144,7 @@ export function createApp(deps: AppDependencies): App {
     apiKeys,
     uploads: uploadService,
     metrics,
+    directUploads,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -152,6 +157,7 @@ export function createApp(deps: AppDependencies): App {
     async close(options = {}) {
       shuttingDown = true;
       clearInterval(resumeSweep);
+      stopDirectSweep();
       const drained = await uploadService.drain(options.graceMs ?? 0, { hurry: options.hurry });
       if (drained.finished + drained.interrupted > 0) logger.info(drained, 'uploads drained');
       // Subscribers have had their terminal snapshots; graphql-ws closes its sockets with 1001.

@@ -59,6 +59,7 @@ function toConfig(env: Env): Config {
       maxBufferBytes: env.MAX_BUFFER_BYTES,
     },
     resume: { ttlMs: env.RESUME_TTL, credentialsKey: env.CREDENTIALS_KEY },
+    direct: { ttlMs: Math.floor(env.DIRECT_UPLOAD_TTL / 1000) * 1000, graceMs: env.DIRECT_UPLOAD_GRACE },
     log: { level: env.LOG_LEVEL },
   };
 }

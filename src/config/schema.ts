@@ -80,6 +80,10 @@ export const EnvSchema = z
     LEASE_TTL: duration(500, 3_600_000).default(30_000),
     LEASE_HEARTBEAT: duration(100, 3_600_000).optional(),
     RESUME_TTL: duration(0, 30 * 24 * HOUR).default(24 * HOUR),
+    /** How long a direct upload's signature is valid (whole seconds; VOD counts in seconds). */
+    DIRECT_UPLOAD_TTL: duration(60 * SECOND, 24 * HOUR).default(15 * 60 * SECOND),
+    /** How long past its signature's expiry a direct upload may still report (NewFileUpload) before it is FAILED. */
+    DIRECT_UPLOAD_GRACE: duration(0, 24 * HOUR).default(10 * 60 * SECOND),
     /** Seals the sessions' temporary storage keys at rest; unset: derived from the service's secret key. */
     CREDENTIALS_KEY: z
       .string()

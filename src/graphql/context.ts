@@ -1,3 +1,4 @@
+import type { DirectUploads } from '../direct/direct-uploads.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
@@ -11,6 +12,7 @@ export interface GraphQLContext {
   readonly requestFileBytes?: number | undefined;
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
+  readonly directUploads: DirectUploads;
   readonly pubsub: UploadPubSub;
   /** Aborts when the client's connection goes away. */
   readonly signal: AbortSignal;

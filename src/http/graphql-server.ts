@@ -9,6 +9,7 @@ import { isClientError } from '../logging/error-severity.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
+import type { DirectUploads } from '../direct/direct-uploads.ts';
 import { useAnswerCompression } from './answer-compression.ts';
 import { GRAPHIQL_OPTIONS } from './graphiql.ts';
 import type { GraphiQLPage } from './graphiql-page.ts';
@@ -26,6 +27,7 @@ export interface GraphQLServerDependencies {
   readonly logger: Logger;
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
+  readonly directUploads: DirectUploads;
   readonly pubsub: UploadPubSub;
   readonly graphiqlPage: GraphiQLPage;
 }
@@ -66,6 +68,7 @@ export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLSer
       requestFileBytes: fileBytesOf(req),
       uploads: deps.uploads,
       uploadService: deps.uploadService,
+      directUploads: deps.directUploads,
       pubsub: deps.pubsub,
       signal,
       logger: logger.child({ requestId, tenant: tenant?.tenantName ?? '(no key)' }),

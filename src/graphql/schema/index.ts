@@ -4,6 +4,7 @@ import './media-upload.ts';
 import './upload-media.ts';
 import './upload-progress.ts';
 import './resume-upload.ts';
+import './direct-upload.ts';
 
 /** The executable schema. Importing this module has no side effects beyond building types. */
 export const schema: GraphQLSchema = builder.toSchema();
