@@ -18,7 +18,8 @@
  * BENCH_PROGRESS_SIZE=256MiB, BENCH_SKIP_HTTP=1, BENCH_SKIP_COMPARE=1, BENCH_BASELINE=<git revision> (versus-baseline.ts:
  * uploadMedia throughput of this checkout against that commit's server, alternating rounds),
  * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client),
- * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire), PART_BYTES (default 8 MiB),
+ * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire),
+ * BENCH_SKIP_DIRECT=1 (direct-bench.ts: server CPU per GiB of a direct upload next to uploadMedia's), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -37,6 +38,7 @@ import { runResumeBench, type ResumeBenchResults } from './resume-bench.ts';
 import { startService } from './service.ts';
 import { describeLoads, formatBytes, runWireBytesBench, type WireBytesResults } from './wire-bytes-bench.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
+import { runDirectBench, type DirectBenchResult } from './direct-bench.ts';
 
 const MiB = 1024 * 1024;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -169,6 +171,15 @@ if (process.env['BENCH_SKIP_WIRE'] !== '1') {
     await service.close();
   }
   log(`GraphiQL first load ${describeLoads(wire.graphiqlFirstLoads)}; repeat ${wire.graphiqlRepeatLoad.status} ${formatBytes(wire.graphiqlRepeatLoad.wireBytes)}`);
+}
+let direct: DirectBenchResult | undefined;
+if (process.env['BENCH_SKIP_DIRECT'] !== '1') {
+  const service = await startService({ partBytes, concurrency });
+  try {
+    direct = await runDirectBench(service, { bytes: throughputBytes, log });
+  } finally {
+    await service.close();
+  }
 }
 const loadAtEnd = loadAverage();
 
@@ -319,6 +330,14 @@ if (wire !== undefined) {
   const repeat = wire.graphiqlRepeatLoad;
   rows.push(['(i) GraphiQL repeat load (If-None-Match)', `${repeat.status}, ${formatBytes(repeat.wireBytes)}`, '< 50 KB', verdict(repeat.wireBytes < 50_000)]);
   rows.push(['(j) introspection answer (JSON), bytes on the wire', describeLoads(wire.introspectionAnswers), 'reported', '-']);
+}
+if (direct !== undefined) {
+  rows.push([
+    `(k) server CPU per GiB, direct upload vs uploadMedia, ${mib(direct.bytes)}`,
+    `${direct.serverCpuPerGiB.direct.toFixed(3)} s vs ${direct.serverCpuPerGiB.uploadMedia.toFixed(2)} s (idle as long: ${direct.serverIdleCpuPerGiB.toFixed(3)} s)`,
+    '≈ 0 (< 0.05 s above idle)',
+    verdict(direct.serverCpuPerGiB.direct - direct.serverIdleCpuPerGiB < 0.05),
+  ]);
 }
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
