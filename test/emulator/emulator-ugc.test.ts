@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createUploadSignature } from '../../src/direct/upload-signature.ts';
 import { callUgc, UgcApiError, uploadDirect } from '../../src/direct/ugc-client.ts';
 import { confirmAll, getBytes, pullAtLeast } from './events-helpers.ts';
-import { bytes, sha256, startTestEmulator, vodClient, type TestEmulator } from './helpers.ts';
+import { bytes, cosClient, rejection, sha256, startTestEmulator, vodClient, type TestEmulator } from './helpers.ts';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -86,6 +86,25 @@ describe('emulator: client-upload API (ApplyUploadUGC / CommitUploadUGC) and COS
     const applied = await callUgc<{ vodSessionKey: string }>(vodUrl, 'ApplyUploadUGC', { signature: sign({ sourceContext: 'a' }), videoName: 'x', videoType: 'mp4' });
     const commit = callUgc(vodUrl, 'CommitUploadUGC', { signature: sign({ sourceContext: 'b' }), vodSessionKey: applied.vodSessionKey });
     assert.equal(await codeOf(commit), 10008);
+  });
+
+  it("lets a client-upload session's key leave host unsigned (as vod-js-sdk-v6 does), and no other key", async () => {
+    const applied = await callUgc<{ video: { storagePath: string }; storageBucket: string; storageAppId: number; storageRegionV5: string; tempCertificate: { secretId: string; secretKey: string; token: string } }>(
+      vodUrl,
+      'ApplyUploadUGC',
+      { signature: sign(), videoName: 'unsigned-host', videoType: 'mp4' },
+    );
+    const ugcCert = { SecretId: applied.tempCertificate.secretId, SecretKey: applied.tempCertificate.secretKey, Token: applied.tempCertificate.token };
+    const ugcTarget = { Bucket: `${applied.storageBucket}-${applied.storageAppId}`, Region: applied.storageRegionV5, Key: applied.video.storagePath.slice(1) };
+    await cosClient(t.emulator, ugcCert, { ForceSignHost: false }).putObject({ ...ugcTarget, Body: bytes(1000, 4) });
+    assert.equal(t.emulator.state.object(ugcTarget.Bucket, ugcTarget.Key)?.size, 1000);
+
+    const server = await vodClient(t.emulator).ApplyUpload({ MediaType: 'mp4' });
+    const serverCert = server.TempCertificate ?? {};
+    const serverTarget = { Bucket: server.StorageBucket ?? '', Region: server.StorageRegion ?? '', Key: (server.MediaStoragePath ?? '').slice(1) };
+    const refused = await rejection(() => cosClient(t.emulator, serverCert, { ForceSignHost: false }).putObject({ ...serverTarget, Body: bytes(1000, 5) }));
+    assert.equal(refused['code'], 'AccessDenied');
+    assert.match(String(refused['message']), /host header must be signed/);
   });
 
   it('answers CORS preflights for COS and the client-upload API, and exposes ETag to the browser', async () => {
