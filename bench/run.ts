@@ -19,7 +19,8 @@
  * uploadMedia throughput of this checkout against that commit's server, alternating rounds),
  * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client),
  * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire),
- * BENCH_SKIP_EVENTS=1 (event-latency-bench.ts: (k) a VOD event to the subscription, p50/p99), PART_BYTES (default 8 MiB),
+ * BENCH_SKIP_EVENTS=1 (event-latency-bench.ts: (k) a VOD event to the subscription, p50/p99),
+ * BENCH_SKIP_DIRECT=1 (direct-bench.ts: (m) server CPU per GiB of a direct upload next to uploadMedia's), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -39,6 +40,7 @@ import { startService } from './service.ts';
 import { describeLoads, formatBytes, runWireBytesBench, type WireBytesResults } from './wire-bytes-bench.ts';
 import { EVENT_BENCH_EMULATOR_ARGS, runEventLatencyBench, type EventLatencyResults } from './event-latency-bench.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
+import { runDirectBench, type DirectBenchResult } from './direct-bench.ts';
 
 const MiB = 1024 * 1024;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -181,6 +183,15 @@ if (process.env['BENCH_SKIP_EVENTS'] !== '1') {
     await service.close();
   }
   log(`VOD event → subscription: p50 ${events.p50.toFixed(3)} s, p99 ${events.p99.toFixed(3)} s over ${events.uploads} uploads`);
+}
+let direct: DirectBenchResult | undefined;
+if (process.env['BENCH_SKIP_DIRECT'] !== '1') {
+  const service = await startService({ partBytes, concurrency });
+  try {
+    direct = await runDirectBench(service, { bytes: throughputBytes, log });
+  } finally {
+    await service.close();
+  }
 }
 const loadAtEnd = loadAverage();
 
@@ -338,6 +349,14 @@ if (events !== undefined) {
     `p50 ${events.p50.toFixed(3)} s, p99 ${events.p99.toFixed(3)} s`,
     'p99 ≤ 1 s',
     verdict(events.p99 <= 1),
+  ]);
+}
+if (direct !== undefined) {
+  rows.push([
+    `(m) server CPU per GiB, direct upload vs uploadMedia, ${mib(direct.bytes)}`,
+    `${direct.serverCpuPerGiB.direct.toFixed(3)} s vs ${direct.serverCpuPerGiB.uploadMedia.toFixed(2)} s (idle as long: ${direct.serverIdleCpuPerGiB.toFixed(3)} s)`,
+    '≈ 0 (< 0.05 s above idle)',
+    verdict(direct.serverCpuPerGiB.direct - direct.serverIdleCpuPerGiB < 0.05),
   ]);
 }
 

@@ -29,6 +29,8 @@ import { StorageCleanupRepository } from './db/storage-cleanup-repository.ts';
 import { StorageCleaner } from './uploads/storage-cleaner.ts';
 import type { ResolveAll } from './webhooks/endpoint-address.ts';
 import { startWebhooks } from './webhooks/webhooks-runtime.ts';
+import { createDirectUploads, startDirectUploadSweep, type DirectUploads } from './direct/direct-uploads.ts';
+import { parseDirectSourceContext } from './direct/direct-context.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -51,6 +53,7 @@ export interface App {
   readonly apiKeys: ApiKeyRepository;
   readonly uploads: UploadService;
   readonly metrics: UploadMetrics;
+  readonly directUploads: DirectUploads;
   listen(port: number, host?: string): Promise<AddressInfo>;
   /**
    * Graceful stop. At once: /readyz answers 503 and new uploads are refused (ServiceUnavailable).
@@ -100,7 +103,7 @@ export function createApp(deps: AppDependencies): App {
     config.vodEvents === 'pull'
       ? new VodEventConsumer({
           api: deps.vodMediaFor(config.vod.region),
-          store: new VodEventStore(db.prisma),
+          store: new VodEventStore(db.prisma, (sourceContext) => parseDirectSourceContext(sourceContext, deps.pipeline.fallbackCredentials.secretKey)),
           reader: uploadReader,
           pubsub: deps.events.pubsub,
           metrics,
@@ -109,9 +112,11 @@ export function createApp(deps: AppDependencies): App {
         })
       : undefined;
   vodEvents?.start();
+  const directUploads = createDirectUploads(db.prisma, config, { pubsub: deps.events.pubsub, metrics, signingKey: deps.pipeline.fallbackCredentials });
+  const stopDirectSweep = startDirectUploadSweep(directUploads, config.direct.graceMs, logger);
   const graphiqlPage = createGraphiQLPage(GRAPHIQL_OPTIONS);
   const webhooks = startWebhooks({ db, seal: credentialSeal, config: config.webhooks, logger, resolveAll: deps.resolveAll });
-  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, media, pubsub: deps.events.pubsub, webhooks: webhooks.endpoints, graphiqlPage });
+  const graphql = createGraphQLServer({ logger, uploads: uploadReader, uploadService, media, directUploads, pubsub: deps.events.pubsub, webhooks: webhooks.endpoints, graphiqlPage });
 
   let shuttingDown = false;
   const handle = createRequestHandler({
@@ -166,6 +171,7 @@ export function createApp(deps: AppDependencies): App {
     apiKeys,
     uploads: uploadService,
     metrics,
+    directUploads,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -178,6 +184,7 @@ export function createApp(deps: AppDependencies): App {
     async close(options = {}) {
       shuttingDown = true;
       clearInterval(resumeSweep);
+      stopDirectSweep();
       const drained = await uploadService.drain(options.graceMs ?? 0, { hurry: options.hurry });
       if (drained.finished + drained.interrupted > 0) logger.info(drained, 'uploads drained');
       // Subscribers have had their terminal snapshots; graphql-ws closes its sockets with 1001.

@@ -28,3 +28,12 @@ export {
 export { IngestError, isIngestError, CLIENT_ERROR_CODES } from './client/ingest-error.ts';
 export type { MediaUpload, UploadSnapshot, UploadStatus, NamedBlob, SegmentFile, UploadFields, StoredFile, ProcessedUpload, MediaProcessing, ProcessingStatus } from './client/ingest-types.ts';
 export { openLocalFile, manifestSegments, isManifestPath, LocalFileError } from './client/local-files.ts';
+
+/**
+ * Direct uploads: the service signs, the bytes go from the client straight to VOD.
+ *
+ *   const { fileId, upload } = await client.uploadDirect('Wildlife.mp4', { cover: 'cover.png' });
+ */
+export type { DirectUploadFields, DirectUploadGrant, DirectSendOptions, DirectSendResult } from './client/direct-upload.ts';
+export { UgcApiError, type UgcEndpoints } from './direct/ugc-client.ts';
+export { createUploadSignature, type UploadSignatureParams } from './direct/upload-signature.ts';

@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { loadCliConnection } from '../config/cli-config.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { IngestClient, type UploadOptions } from '../client/ingest-client.ts';
+import { runDirectUpload } from './direct-upload-command.ts';
 import { CLIENT_ERROR_CODES, isIngestError } from '../client/ingest-error.ts';
 import { isManifestPath, LocalFileError, manifestSegments, openLocalFile } from '../client/local-files.ts';
 import { createDisplay, type UploadDisplay } from './upload-display.ts';
@@ -43,6 +44,9 @@ interface CliOptions {
   json?: boolean;
   waitProcessed?: boolean;
   retries: number;
+  direct?: boolean;
+  vodUrl?: string;
+  cosUrl?: string;
 }
 
 const integer = (min: number, max: number) => (value: string): number => {
@@ -70,6 +74,9 @@ function program(): Command {
     .addOption(new Option('--key <key>', 'API key (default: $VOD_INGEST_KEY)'))
     .option('--json', 'print one JSON event a line, then the final record')
     .option('--wait-processed', "after the upload, wait for VOD's task flow (--procedure) to end and print its outcome")
+    .option('--direct', 'send the files straight to VOD with a signature from the service (createDirectUpload)')
+    .option('--vod-url <url>', "--direct: VOD's client-upload API (default https://vod2.qcloud.com; the emulator's URL for tests)")
+    .option('--cos-url <url>', '--direct: a COS-compatible endpoint such as the emulator (default: Tencent COS)')
     .option('--retries <n>', 'network failures to survive by resuming or starting over', integer(0, 100), 5)
     .exitOverride();
 }
@@ -132,6 +139,26 @@ export async function runVodUploadCommand(argv: readonly string[], io: CommandIo
     if (!(error instanceof LocalFileError)) throw error;
     stderr(`vod-upload: ${error.message}\n`);
     return EXIT.usage;
+  }
+
+  if (options.direct === true) {
+    if (upload.segments !== undefined) {
+      stderr('vod-upload: --direct takes a single media file, not an HLS/DASH manifest\n');
+      return EXIT.usage;
+    }
+    const failure = await runDirectUpload({
+      client: new IngestClient({ url: connection.url, key: connection.key }),
+      mediaPath,
+      coverPath: options.cover,
+      fields: { id: upload.id, mediaName: upload.mediaName, procedure: upload.procedure, classId: upload.classId, subAppId: upload.subAppId, storageRegion: upload.storageRegion, expireTime: upload.expireTime, sourceContext: upload.sourceContext },
+      endpoints: { vodUrl: options.vodUrl, cosUrl: options.cosUrl },
+      json: options.json === true,
+      stdout,
+      stderr,
+    });
+    if (failure === undefined) return EXIT.ok;
+    stderr(`vod-upload: ${failure.code}: ${failure.message}\n`);
+    return failure.code === 'AuthFailure' ? EXIT.auth : EXIT.uploadFailed;
   }
 
   const totalBytes = media.blob.size + (upload.cover?.blob.size ?? 0) + (upload.segments ?? []).reduce((sum, s) => sum + s.file.blob.size, 0);

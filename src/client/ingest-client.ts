@@ -1,3 +1,5 @@
+import { uploadDirect } from '../direct/ugc-client.ts';
+import { CREATE_DIRECT_UPLOAD, type DirectSendOptions, type DirectSendResult, type DirectUploadFields, type DirectUploadGrant } from './direct-upload.ts';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLTransport, type MultipartFile } from './graphql-transport.ts';
@@ -172,6 +174,24 @@ export class IngestClient {
   }
 
   /** Aborts an in-flight or paused upload; resolves with its record once it has stopped. */
+  /** A PENDING direct-upload record and the one-time signature Tencent's client SDKs upload with. */
+  async createDirectUpload(fields: DirectUploadFields = {}, signal?: AbortSignal): Promise<DirectUploadGrant> {
+    return this.#transport.request<DirectUploadGrant>('createDirectUpload', CREATE_DIRECT_UPLOAD, { input: fields }, signal);
+  }
+
+  /**
+   * Sends a local file (and cover) straight to VOD with a signature from the service; the service
+   * never sees the bytes. Resolves with VOD's answer and the record (PENDING until VOD's event).
+   * VOD's refusals reject with a UgcApiError (its numeric code).
+   */
+  async uploadDirect(mediaPath: string, options: DirectSendOptions = {}): Promise<DirectSendResult> {
+    const { cover, endpoints, onProgress, ...fields } = options;
+    const grant = await this.createDirectUpload(fields);
+    const files = { media: { path: mediaPath, name: fields.mediaName }, cover: cover === undefined ? undefined : { path: cover } };
+    const sent = await uploadDirect(grant.signature, files, endpoints, onProgress);
+    return { upload: grant.upload, ...sent };
+  }
+
   async cancel(id: string, signal?: AbortSignal): Promise<MediaUpload> {
     return this.#transport.request<MediaUpload>('cancelUpload', CANCEL_UPLOAD, { id }, signal);
   }

@@ -101,7 +101,7 @@ export interface UploadFields {
   readonly concurrentUploadNumber?: number | undefined;
 }
 
-const RECORD_FIELDS = `id status region mediaName mediaType coverType procedure subAppId classId storageRegion expireTime
+export const RECORD_FIELDS = `id status region mediaName mediaType coverType procedure subAppId classId storageRegion expireTime
   sourceContext bytesTotal bytesReceived bytesUploaded progress fileId mediaUrl coverUrl requestId
   error { code message } files { role path bytes sha256 } createdAt updatedAt finishedAt`;
 const RESUME_FIELDS = 'resumableOffset resumableUntil';

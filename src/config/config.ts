@@ -47,6 +47,12 @@ export interface Config {
     readonly credentialsKey: string | undefined;
   };
   readonly webhooks: WebhookConfig;
+  readonly direct: {
+    /** Validity of a direct upload's signature, in ms (whole seconds). */
+    readonly ttlMs: number;
+    /** After the signature expired, how long a PENDING direct upload waits for VOD's event before it fails. */
+    readonly graceMs: number;
+  };
   readonly log: { readonly level: LogLevel };
 }
 

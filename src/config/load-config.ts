@@ -65,6 +65,7 @@ function toConfig(env: Env): Config {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     },
+    direct: { ttlMs: Math.floor(env.DIRECT_UPLOAD_TTL / 1000) * 1000, graceMs: env.DIRECT_UPLOAD_GRACE },
     log: { level: env.LOG_LEVEL },
   };
 }

@@ -96,6 +96,10 @@ export const EnvSchema = z
     RESUME_TTL: duration(0, 30 * 24 * HOUR).default(24 * HOUR),
     /** `pull`: follow VOD's reliable-callback events (processing, deletion); `off`: none. */
     VOD_EVENTS: z.enum(['pull', 'off']).default('pull'),
+    /** How long a direct upload's signature is valid (whole seconds; VOD counts in seconds). */
+    DIRECT_UPLOAD_TTL: duration(60 * SECOND, 24 * HOUR).default(15 * 60 * SECOND),
+    /** How long past its signature's expiry a direct upload may still report (NewFileUpload) before it is FAILED. */
+    DIRECT_UPLOAD_GRACE: duration(0, 24 * HOUR).default(10 * 60 * SECOND),
     /** Seals the sessions' temporary storage keys at rest; unset: derived from the service's secret key. */
     CREDENTIALS_KEY: z
       .string()

@@ -12,7 +12,12 @@ export interface RecordedEvent {
   readonly duplicate: boolean;
   /** Uploads whose record changed (their subscribers want a snapshot). */
   readonly changed: readonly UploadKey[];
+  /** A direct upload this event completed (its NewFileUpload named the record in its SourceContext). */
+  readonly completedDirect?: UploadKey | undefined;
 }
+
+/** Which direct upload a SourceContext names, when the service wrote it (see src/direct/direct-context.ts). */
+export type DirectUploadLink = (sourceContext: string) => UploadKey | undefined;
 
 /**
  * Applies VOD's events to the uploads, exactly once in effect: each event is inserted under its
@@ -23,7 +28,11 @@ export interface RecordedEvent {
  * and the upload learning its FileId (markSucceeded) never miss each other.
  */
 export class VodEventStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** Ties a NewFileUpload to the direct upload its SourceContext names (only the service can write one). */
+    private readonly directLink?: DirectUploadLink,
+  ) {}
 
   async record(event: VodEvent, subAppId: number | undefined): Promise<RecordedEvent> {
     return this.prisma.$transaction(async (tx) => {
@@ -42,6 +51,8 @@ export class VodEventStore {
         skipDuplicates: true,
       });
       if (inserted.count === 0) return { duplicate: true, changed: [] };
+      const completed = await completeDirectUpload(tx, event, this.directLink);
+      if (completed !== undefined) return { duplicate: false, changed: [completed], completedDirect: completed };
       const changed = await applyToUploads(tx, event);
       const owner = await tx.upload.findFirst({ where: { fileId: { in: fileIds } }, select: { tenantId: true, id: true } });
       if (owner !== null) {
@@ -50,6 +61,36 @@ export class VodEventStore {
       return { duplicate: false, changed };
     });
   }
+}
+
+/**
+ * VOD's word that a direct upload arrived: a NewFileUpload whose SourceContext names a PENDING
+ * direct record (the name is HMAC'd by the service, so a client cannot point it elsewhere). The
+ * record takes the FileId and URLs and becomes SUCCEEDED; then every event of the FileId (this one
+ * included) is applied, as for an upload that has just learned its FileId.
+ */
+async function completeDirectUpload(tx: Tx, event: VodEvent, directLink: DirectUploadLink | undefined): Promise<UploadKey | undefined> {
+  if (event.type !== 'NewFileUpload' || event.sourceContext === undefined || directLink === undefined) return undefined;
+  if ((await tx.upload.count({ where: { fileId: event.fileId } })) > 0) return undefined;
+  const key = directLink(event.sourceContext);
+  if (key === undefined) return undefined;
+  const now = new Date();
+  const { count } = await tx.upload.updateMany({
+    where: { tenantId: key.tenantId, id: key.id, source: 'DIRECT', status: 'PENDING' },
+    data: {
+      status: 'SUCCEEDED',
+      fileId: event.fileId,
+      mediaUrl: event.media.url ?? null,
+      coverUrl: event.media.coverUrl ?? null,
+      ...(event.media.type === undefined ? {} : { mediaType: event.media.type }),
+      finishedAt: now,
+    },
+  });
+  if (count !== 1) return undefined;
+  await tx.upload.updateMany({ where: { ...key, procedure: { not: null }, processingStatus: 'NONE' }, data: { processingStatus: 'QUEUED' } });
+  await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_SUCCEEDED' });
+  await applyEarlierEvents(tx, key, event.fileId);
+  return key;
 }
 
 /** Serialises the transactions that touch these FileIds (events, and an upload recording its FileId). */

@@ -55,7 +55,8 @@ export function verifyCosRequest(
       (addr.key === '' ? (addr.query.get('prefix') ?? '').startsWith(scope.prefix) : addr.key.startsWith(scope.prefix));
     if (!inScope) throw cosErrors.accessDenied('Access Denied: outside the upload session.');
   }
-  if (!auth.headerList.includes('host')) throw cosErrors.accessDenied('Access Denied: the host header must be signed.');
+  const hostMayBeUnsigned = key.kind === 'temporary' && key.credential.scope?.allowUnsignedHost === true;
+  if (!auth.headerList.includes('host') && !hostMayBeUnsigned) throw cosErrors.accessDenied('Access Denied: the host header must be signed.');
   const params = auth.paramList.map((name): [string, string] => [name, addr.query.get(name) ?? '']);
   const headers = auth.headerList.map((name): [string, string] => [name, header(req.headers, name) ?? '']);
   for (const path of addr.signPaths) {

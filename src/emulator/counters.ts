@@ -11,6 +11,10 @@ export const COUNTER_NAMES = [
   'vod.DescribeMediaInfos',
   'vod.DeleteMedia',
   'vod.error',
+  // VOD client-upload API (vod-js-sdk-v6)
+  'ugc.ApplyUploadUGC',
+  'ugc.CommitUploadUGC',
+  'ugc.error',
   // COS XML API
   'cos.putObject',
   'cos.initiateMultipart',

@@ -11,6 +11,8 @@ export interface CosScope {
   readonly bucket: string;
   /** Key prefix (no leading `/`) the credential may write under. */
   readonly prefix: string;
+  /** A client-upload session's key: vod-js-sdk-v6 has cos-js-sdk-v5 leave `host` unsigned (ForceSignHost: false). */
+  readonly allowUnsignedHost?: boolean | undefined;
 }
 
 export interface TemporaryCredential {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ADMIN_PREFIX, handleAdmin } from './admin-http.ts';
+import { applyCors } from './cors.ts';
 import { handleCos } from './cos-http.ts';
 import type { CosAddress } from './cos-route.ts';
 import { Counters } from './counters.ts';
@@ -22,6 +23,8 @@ import { MultipartStore } from './multipart-store.ts';
 import { ObjectStore } from './object-store.ts';
 import { ProcedureRunner, type EmitEvent } from './procedure-runner.ts';
 import { StateView, type EmulatorState } from './state.ts';
+import { handleUgc, isUgcRequest } from './ugc-http.ts';
+import { UsedSignatures } from './ugc-signature.ts';
 import type { EmptyPullAnswer, VodContext } from './vod-actions.ts';
 import { handleVod, isVodRequest } from './vod-http.ts';
 import { VodStore } from './vod-store.ts';
@@ -168,6 +171,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     emptyPullAnswer: options.emptyPullAnswer ?? 'ResourceNotFound',
   };
 
+  const ugc = { vod: ctx, defaultRegion: region, usedSignatures: new UsedSignatures() };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     if (url === ADMIN_PREFIX || url.startsWith(`${ADMIN_PREFIX}/`)) return handleAdmin(req, res, { state, faults, credentials });
@@ -175,6 +180,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       counters.increment('fault.delay');
       await sleep(faults.delayMs);
     }
+    if (applyCors(req, res)) return;
+    if (isUgcRequest(req)) return handleUgc(req, res, { ctx: ugc, counters, logger });
     if (isVodRequest(req)) return handleVod(req, res, { ctx, faults, counters, logger, defaultRegion: region });
     return handleCos(req, res, { objects, multipart, faults, counters, credentials, logger, nowSeconds, refusesPermanentKey, holds: faults.holds });
   }

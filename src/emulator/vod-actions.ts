@@ -4,7 +4,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { ManifestError } from '../manifest/manifest-error.ts';
 import { listManifestReferences } from '../manifest/manifest-references.ts';
 import { cosEncode } from './cos-sign.ts';
-import type { CredentialStore } from './credentials.ts';
+import type { CredentialStore, TemporaryCredential } from './credentials.ts';
 import type { EventQueue } from './event-queue.ts';
 import { fileId as newFileId, randomToken } from './ids.ts';
 import { mediaBasicInfo, mediaMetaData } from './media-info.ts';
@@ -95,32 +95,48 @@ export async function applyUpload(ctx: VodContext, req: ActionRequest): Promise<
   if (!REGION_RE.test(storageRegion)) throw vodErrors.badValue('StorageRegion');
   const mediaName = optString(p, 'MediaName') ?? '';
 
-  const fileId = newFileId();
   const requestedPath = optString(p, 'MediaStoragePath') || undefined;
   if (requestedPath !== undefined && (!requestedPath.startsWith('/') || requestedPath.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..'))) {
     throw vodErrors.badValue('MediaStoragePath');
   }
-  const mediaStoragePath = requestedPath ?? `/${randomToken(10)}/${fileId}/${safeName(mediaName)}.${mediaType.toLowerCase()}`;
+  const { session, cert } = await openUploadSession(ctx, {
+    subAppId, region: req.region, mediaName, mediaType, coverType, procedure: optString(p, 'Procedure'), classId,
+    expireTime, sourceContext, sessionContext, extInfo: optString(p, 'ExtInfo'), storageRegion, requestedPath,
+  });
+  return {
+    StorageBucket: session.bucket,
+    StorageRegion: storageRegion,
+    VodSessionKey: session.vodSessionKey,
+    MediaStoragePath: session.mediaStoragePath,
+    CoverStoragePath: session.coverStoragePath ?? '',
+    TempCertificate: { SecretId: cert.secretId, SecretKey: cert.secretKey, Token: cert.token, ExpiredTime: cert.expiredTime },
+  };
+}
+
+/** What an upload session is opened with (ApplyUpload's parameters, or a client-upload signature's). */
+export type SessionSpec = Omit<UploadSession, 'vodSessionKey' | 'fileId' | 'bucket' | 'mediaStoragePath' | 'coverStoragePath' | 'tempSecretId' | 'createdAt' | 'expiresAt'> & {
+  readonly requestedPath?: string | undefined;
+  /** Client uploads: the COS key may be used by a browser SDK that does not sign `host`. */
+  readonly allowUnsignedHost?: boolean | undefined;
+};
+
+/** Opens an upload session: its FileId, storage paths, and a TempCertificate scoped to its directory. */
+export async function openUploadSession(ctx: VodContext, spec: SessionSpec): Promise<{ session: UploadSession; cert: TemporaryCredential }> {
+  const { requestedPath, allowUnsignedHost, ...fields } = spec;
+  const fileId = newFileId();
+  const mediaStoragePath = requestedPath ?? `/${randomToken(10)}/${fileId}/${safeName(spec.mediaName)}.${spec.mediaType.toLowerCase()}`;
   const dir = mediaStoragePath.slice(0, mediaStoragePath.lastIndexOf('/'));
-  const coverStoragePath = coverType === undefined ? undefined : `${dir}/cover.${coverType.toLowerCase()}`;
-  const bucket = bucketFor(storageRegion, ctx.appId);
-  const cert = await ctx.credentials.issue('cos', ctx.tempCredentialTtlSeconds, { bucket, prefix: `${dir.slice(1)}/` });
+  const coverStoragePath = spec.coverType === undefined ? undefined : `${dir}/cover.${spec.coverType.toLowerCase()}`;
+  const bucket = bucketFor(spec.storageRegion, ctx.appId);
+  const scope = { bucket, prefix: `${dir.slice(1)}/`, ...(allowUnsignedHost === true ? { allowUnsignedHost } : {}) };
+  const cert = await ctx.credentials.issue('cos', ctx.tempCredentialTtlSeconds, scope);
   const now = ctx.nowSeconds();
   const session: UploadSession = {
-    vodSessionKey: randomToken(64), fileId, subAppId, region: req.region, mediaName, mediaType, coverType,
-    procedure: optString(p, 'Procedure'), classId, expireTime, sourceContext, sessionContext,
-    extInfo: optString(p, 'ExtInfo'), storageRegion, bucket, mediaStoragePath, coverStoragePath,
+    ...fields, vodSessionKey: randomToken(64), fileId, bucket, mediaStoragePath, coverStoragePath,
     tempSecretId: cert.secretId, createdAt: now, expiresAt: now + ctx.sessionTtlSeconds,
   };
   await ctx.store.addSession(session);
-  return {
-    StorageBucket: bucket,
-    StorageRegion: storageRegion,
-    VodSessionKey: session.vodSessionKey,
-    MediaStoragePath: mediaStoragePath,
-    CoverStoragePath: coverStoragePath ?? '',
-    TempCertificate: { SecretId: cert.secretId, SecretKey: cert.secretKey, Token: cert.token, ExpiredTime: cert.expiredTime },
-  };
+  return { session, cert };
 }
 
 export async function commitUpload(ctx: VodContext, req: ActionRequest): Promise<ActionResult> {
@@ -134,6 +150,14 @@ export async function commitUpload(ctx: VodContext, req: ActionRequest): Promise
     await ctx.store.endSession(key);
     throw vodErrors.sessionKey();
   }
+  return commitSession(ctx, session, req.requestId);
+}
+
+/**
+ * Commits an open session: checks its objects are stored, records the media, ends the session,
+ * queues NewFileUpload and schedules the procedure. CommitUpload and CommitUploadUGC both end here.
+ */
+export async function commitSession(ctx: VodContext, session: UploadSession, requestId: string): Promise<ActionResult> {
   const mediaKey = session.mediaStoragePath.slice(1);
   const media = ctx.objects.head(session.bucket, mediaKey);
   if (media === undefined) throw vodErrors.resourceNotFound('media file');
@@ -153,11 +177,11 @@ export async function commitUpload(ctx: VodContext, req: ActionRequest): Promise
     objects: ctx.objects.list(session.bucket, prefix).map((o) => ({ key: o.key, size: o.size, etag: o.etag, crc64: o.crc64 })),
     appliedAt: new Date(createdAt * 1000).toISOString(),
     committedAt: new Date().toISOString(),
-    commitRequestId: req.requestId,
+    commitRequestId: requestId,
     procedureTask: session.procedure ? ctx.procedures.newTask(session.procedure) : undefined,
   };
   await ctx.store.addMedia(record);
-  await ctx.store.endSession(key);
+  await ctx.store.endSession(session.vodSessionKey);
   await ctx.emit(record.subAppId, 'NewFileUpload', {
     FileId: record.fileId,
     MediaBasicInfo: mediaBasicInfo(record),

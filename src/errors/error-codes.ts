@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'ResumeOffsetMismatch',
   'ResumeExpired',
   'UploadNotPaused',
+  'DirectUploadExpired',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -50,6 +51,7 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   ResumeOffsetMismatch: { http: 409, meaning: 'The resume offset is not where the paused upload stopped.' },
   ResumeExpired: { http: 410, meaning: 'The paused upload was not resumed within RESUME_TTL.' },
   UploadNotPaused: { http: 409, meaning: 'Only a PAUSED upload can be resumed.' },
+  DirectUploadExpired: { http: 410, meaning: 'The direct upload did not reach VOD within its signature\'s validity and the grace period.' },
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

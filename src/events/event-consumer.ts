@@ -93,6 +93,7 @@ export class VodEventConsumer {
         const recorded = await this.deps.store.record(event, subAppId);
         if (recorded.duplicate) metrics.eventDuplicate(eventTypeOf(event));
         else metrics.eventApplied(eventTypeOf(event), processingOutcomeOf(event));
+        if (recorded.completedDirect !== undefined) metrics.directUpload('SUCCEEDED');
         await this.#publish(recorded.changed);
         if (event.handle !== undefined) handles.push(event.handle);
       } catch (error) {

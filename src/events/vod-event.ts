@@ -9,7 +9,17 @@ import type { ProcessingOutput } from '../domain/upload-record.ts';
  */
 export type VodEvent =
   /** NewFileUpload: the media is in VOD; a task flow runs when ProcedureTaskId is set. */
-  | { readonly type: 'NewFileUpload'; readonly dedupeKey: string; readonly handle: string | undefined; readonly fileId: string; readonly procedureTaskId: string | undefined; readonly payload: unknown }
+  | {
+      readonly type: 'NewFileUpload';
+      readonly dedupeKey: string;
+      readonly handle: string | undefined;
+      readonly fileId: string;
+      readonly procedureTaskId: string | undefined;
+      /** What the uploader asked VOD to pass back (MediaBasicInfo.SourceInfo.SourceContext): ties a direct upload to its record. */
+      readonly sourceContext: string | undefined;
+      readonly media: { readonly url: string | undefined; readonly coverUrl: string | undefined; readonly type: string | undefined };
+      readonly payload: unknown;
+    }
   /** ProcedureStateChanged: the task flow moved on (PROCESSING) or ended (FINISH, with its results). */
   | {
       readonly type: 'ProcedureStateChanged';
@@ -65,7 +75,22 @@ const procedureTask = z.object({
 const eventContent = z.object({
   EventHandle: z.string().optional(),
   EventType: z.string().default(''),
-  FileUploadEvent: z.object({ FileId: z.string().min(1), ProcedureTaskId: z.string().nullish() }).passthrough().nullish(),
+  FileUploadEvent: z
+    .object({
+      FileId: z.string().min(1),
+      ProcedureTaskId: z.string().nullish(),
+      MediaBasicInfo: z
+        .object({
+          MediaUrl: z.string().nullish(),
+          CoverUrl: z.string().nullish(),
+          Type: z.string().nullish(),
+          SourceInfo: z.object({ SourceContext: z.string().nullish() }).passthrough().nullish(),
+        })
+        .passthrough()
+        .nullish(),
+    })
+    .passthrough()
+    .nullish(),
   ProcedureStateChangeEvent: procedureTask.passthrough().nullish(),
   FileDeleteEvent: z.object({ FileIdSet: z.array(z.string().min(1)).min(1) }).passthrough().nullish(),
 });
@@ -78,10 +103,18 @@ export function parseVodEvent(raw: unknown): VodEvent {
   if (!parsed.success) return { type: 'Other', dedupeKey: contentKey('Malformed', payload), handle, eventType: 'Malformed', payload };
   const event = parsed.data;
   if (event.EventType === 'NewFileUpload' && event.FileUploadEvent) {
-    const { FileId: fileId, ProcedureTaskId } = event.FileUploadEvent;
-    // VOD sends an empty ProcedureTaskId when no task flow runs.
-    const procedureTaskId = ProcedureTaskId === null || ProcedureTaskId === undefined || ProcedureTaskId === '' ? undefined : ProcedureTaskId;
-    return { type: 'NewFileUpload', dedupeKey: `NewFileUpload:${fileId}`, handle, fileId, procedureTaskId, payload };
+    const { FileId: fileId, ProcedureTaskId, MediaBasicInfo: basic } = event.FileUploadEvent;
+    return {
+      type: 'NewFileUpload',
+      dedupeKey: `NewFileUpload:${fileId}`,
+      handle,
+      fileId,
+      // VOD sends an empty ProcedureTaskId when no task flow runs.
+      procedureTaskId: blankToUndefined(ProcedureTaskId),
+      sourceContext: blankToUndefined(basic?.SourceInfo?.SourceContext),
+      media: { url: blankToUndefined(basic?.MediaUrl), coverUrl: blankToUndefined(basic?.CoverUrl), type: blankToUndefined(basic?.Type) },
+      payload,
+    };
   }
   if (event.EventType === 'ProcedureStateChanged' && event.ProcedureStateChangeEvent) {
     const task = event.ProcedureStateChangeEvent;
@@ -173,6 +206,10 @@ function outputsOf(kind: string, output: Record<string, unknown> | undefined): P
     const pictureUrl = stringOrNull((picture as Record<string, unknown> | null)?.['Url']);
     return pictureUrl === null ? [] : [{ ...base, url: pictureUrl }];
   });
+}
+
+function blankToUndefined(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value === '' ? undefined : value;
 }
 
 function handleOf(raw: unknown): string | undefined {

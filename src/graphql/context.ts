@@ -1,3 +1,4 @@
+import type { DirectUploads } from '../direct/direct-uploads.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import type { UploadPubSub } from '../uploads/upload-events.ts';
@@ -14,6 +15,7 @@ export interface GraphQLContext {
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
   readonly media: MediaService;
+  readonly directUploads: DirectUploads;
   readonly pubsub: UploadPubSub;
   readonly webhooks: WebhookEndpoints;
   /** Aborts when the client's connection goes away. */

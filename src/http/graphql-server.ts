@@ -11,6 +11,7 @@ import type { UploadPubSub } from '../uploads/upload-events.ts';
 import type { UploadService } from '../uploads/upload-service.ts';
 import type { MediaService } from '../media/media-service.ts';
 import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
+import type { DirectUploads } from '../direct/direct-uploads.ts';
 import { useAnswerCompression } from './answer-compression.ts';
 import { GRAPHIQL_OPTIONS } from './graphiql.ts';
 import type { GraphiQLPage } from './graphiql-page.ts';
@@ -29,6 +30,7 @@ export interface GraphQLServerDependencies {
   readonly uploads: UploadRepository;
   readonly uploadService: UploadService;
   readonly media: MediaService;
+  readonly directUploads: DirectUploads;
   readonly pubsub: UploadPubSub;
   readonly webhooks: WebhookEndpoints;
   readonly graphiqlPage: GraphiQLPage;
@@ -71,6 +73,7 @@ export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLSer
       uploads: deps.uploads,
       uploadService: deps.uploadService,
       media: deps.media,
+      directUploads: deps.directUploads,
       pubsub: deps.pubsub,
       webhooks: deps.webhooks,
       signal,

@@ -16,6 +16,12 @@ export class UploadMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly #directUploads = new Counter({
+    name: 'vod_ingest_direct_uploads_total',
+    help: 'Direct uploads (createDirectUpload) by status: PENDING when created, then SUCCEEDED or FAILED.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
   readonly #bytesReceived = new Counter({
     name: 'vod_ingest_bytes_received_total',
     help: 'Bytes read from clients.',
@@ -82,6 +88,12 @@ export class UploadMetrics {
   uploadEnded(status: UploadStatus, errorCode?: string): void {
     this.#inFlight.dec();
     this.#uploads.inc({ status });
+    if (errorCode !== undefined) this.#errors.inc({ code: errorCode });
+  }
+
+  /** A direct upload was created (PENDING) or reached a terminal status. */
+  directUpload(status: 'PENDING' | 'SUCCEEDED' | 'FAILED', errorCode?: string): void {
+    this.#directUploads.inc({ status });
     if (errorCode !== undefined) this.#errors.inc({ code: errorCode });
   }
 

@@ -67,6 +67,15 @@ describe('loadConfig', () => {
     assert.match(catchConfigError({ RESUME_TTL: '9999h' }).message, /RESUME_TTL/);
   });
 
+  it('reads DIRECT_UPLOAD_TTL (15 min, whole seconds, 1 min … 24 h) and DIRECT_UPLOAD_GRACE (10 min, 0 … 24 h)', () => {
+    assert.deepEqual(loadConfig({}).direct, { ttlMs: 15 * 60_000, graceMs: 10 * 60_000 });
+    assert.deepEqual(loadConfig({ DIRECT_UPLOAD_TTL: '2h', DIRECT_UPLOAD_GRACE: '0' }).direct, { ttlMs: 2 * 3_600_000, graceMs: 0 });
+    assert.equal(loadConfig({ DIRECT_UPLOAD_TTL: '90500ms' }).direct.ttlMs, 90_000);
+    assert.match(catchConfigError({ DIRECT_UPLOAD_TTL: '30s' }).message, /DIRECT_UPLOAD_TTL/);
+    assert.match(catchConfigError({ DIRECT_UPLOAD_TTL: '25h' }).message, /DIRECT_UPLOAD_TTL/);
+    assert.match(catchConfigError({ DIRECT_UPLOAD_GRACE: 'soon' }).message, /DIRECT_UPLOAD_GRACE: must be a duration/);
+  });
+
   it('needs the secret id and key together, and a token only with them', () => {
     const missingKey = catchConfigError({ TENCENTCLOUD_SECRET_ID: 'AKID' });
     assert.match(missingKey.message, /TENCENTCLOUD_SECRET_KEY/);

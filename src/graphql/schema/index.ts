@@ -6,6 +6,7 @@ import './upload-progress.ts';
 import './resume-upload.ts';
 import './media.ts';
 import './webhooks.ts';
+import './direct-upload.ts';
 
 /** The executable schema. Importing this module has no side effects beyond building types. */
 export const schema: GraphQLSchema = builder.toSchema();

@@ -3,6 +3,8 @@
 // sent). Progress: the uploadProgress subscription over SSE (fetch + ReadableStream, since EventSource
 // cannot send the Authorization header), opened before the upload with a client-chosen id.
 
+import { sendDirect } from './direct-upload.js';
+
 const GRAPHQL = '/graphql';
 const KEY_STORAGE = 'vod-ingest.apiKey';
 const RECENT_EVERY_MS = 4000;
@@ -337,17 +339,19 @@ function readInput(form, media) {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
 }
 
-function renderSnapshot(record) {
+function renderSnapshot(record, { meters = true } = {}) {
   if (record == null) return;
   const badge = $('status');
   badge.textContent = record.status;
   badge.dataset.status = record.status;
   const total = record.bytesTotal ?? 0;
-  if (total > 0) {
+  if (!meters) {
+    // Direct uploads: the SDK's progress drives the meters; the record gives status and result.
+  } else if (total > 0) {
     $('stored').max = total;
     $('stored').value = Math.min(record.bytesUploaded, total);
   }
-  $('stored-text').textContent = total > 0 ? `${formatBytes(record.bytesUploaded)} of ${formatBytes(total)}` : formatBytes(record.bytesUploaded);
+  if (meters) $('stored-text').textContent = total > 0 ? `${formatBytes(record.bytesUploaded)} of ${formatBytes(total)}` : formatBytes(record.bytesUploaded);
   const row = record.id === undefined ? null : document.querySelector(`#recent tr[data-id="${record.id}"] .badge`);
   if (row) {
     row.textContent = record.status;
@@ -424,6 +428,12 @@ async function startUpload(event) {
   $('start').disabled = true;
   $('cancel').hidden = false;
   $('cancel').disabled = false;
+  $('direct-note').hidden = true;
+
+  if (new FormData(event.target).get('mode') === 'direct') {
+    await startDirectUpload(event.target, id, media, cover);
+    return;
+  }
 
   const subscription = watchProgress(id, renderSnapshot);
   subscription.done.catch((error) => showError($('error'), error));
@@ -458,8 +468,62 @@ async function startUpload(event) {
   }
 }
 
+function showSent(loaded, total) {
+  $('sent').max = total;
+  $('sent').value = loaded;
+  $('sent-text').textContent = `${formatBytes(loaded)} of ${formatBytes(total)}`;
+}
+
+/** "Direct to VOD": sign, send with the SDK, then follow the record (PENDING until VOD's event). */
+async function startDirectUpload(form, id, media, cover) {
+  const { mediaSize: _size, ...fields } = readInput(form, media);
+  const note = $('direct-note');
+  let sending;
+  try {
+    sending = await sendDirect({
+      graphql,
+      // The name VOD gives the media (the SDK's default too): so the record and the list show it at once.
+      input: { id, mediaName: media.name.replace(/\.[^.]*$/, ''), ...fields },
+      media,
+      cover,
+      onSent: (loaded, total) => {
+        showSent(loaded, total);
+        $('stored').max = total;
+        $('stored').value = loaded;
+        $('stored-text').textContent = `${formatBytes(loaded)} of ${formatBytes(total)}`;
+      },
+    });
+  } catch (error) {
+    showError($('error'), error);
+    renderSnapshot({ status: 'FAILED', bytesUploaded: 0 }, { meters: false });
+    return;
+  }
+  const subscription = watchProgress(id, (record) => renderSnapshot(record, { meters: false }));
+  subscription.done.catch((error) => showError($('error'), error));
+  current = { id, direct: sending, subscription };
+  note.textContent = 'Sending straight to VOD; the service never sees the bytes.';
+  note.hidden = false;
+  try {
+    const answer = await sending.done;
+    renderResult({ fileId: answer.fileId, mediaUrl: answer.video?.url, coverUrl: answer.cover?.url, requestId: '' });
+    note.textContent = "VOD has the file. The record stays PENDING until VOD's NewFileUpload event reaches the service.";
+    $('cancel').hidden = true;
+    $('start').disabled = false;
+    refreshRecent().catch(() => undefined);
+  } catch (error) {
+    showError($('error'), new ApiError(error?.message ?? String(error), error?.code === undefined ? 'Error' : `VOD ${error.code}`));
+    note.hidden = true;
+    finish();
+  }
+}
+
 async function cancelUpload() {
   if (current === undefined) return;
+  if (current.direct !== undefined) {
+    current.direct.cancel();
+    $('cancel').disabled = true;
+    return;
+  }
   $('cancel').disabled = true;
   try {
     renderSnapshot((await graphql(CANCEL_MUTATION, { id: current.id })).cancelUpload);
