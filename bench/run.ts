@@ -20,7 +20,8 @@
  * BENCH_SKIP_RESUME=1 (resume-bench.ts: cut at 40 % and resumed vs unbroken; the CLI vs the bench client),
  * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire),
  * BENCH_SKIP_EVENTS=1 (event-latency-bench.ts: (k) a VOD event to the subscription, p50/p99),
- * BENCH_SKIP_DIRECT=1 (direct-bench.ts: (m) server CPU per GiB of a direct upload next to uploadMedia's), PART_BYTES (default 8 MiB),
+ * BENCH_SKIP_DIRECT=1 (direct-bench.ts: (m) server CPU per GiB of a direct upload next to uploadMedia's),
+ * BENCH_SKIP_WEBHOOKS=1 (webhook-bench.ts: (l) 1000 deliveries to a local receiver, state change → receipt p50/p99), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -39,6 +40,7 @@ import { runResumeBench, type ResumeBenchResults } from './resume-bench.ts';
 import { startService } from './service.ts';
 import { describeLoads, formatBytes, runWireBytesBench, type WireBytesResults } from './wire-bytes-bench.ts';
 import { EVENT_BENCH_EMULATOR_ARGS, runEventLatencyBench, type EventLatencyResults } from './event-latency-bench.ts';
+import { runWebhookBench, WEBHOOK_BENCH_SERVER_ENV, type WebhookBenchResults } from './webhook-bench.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
 import { runDirectBench, type DirectBenchResult } from './direct-bench.ts';
 
@@ -192,6 +194,19 @@ if (process.env['BENCH_SKIP_DIRECT'] !== '1') {
   } finally {
     await service.close();
   }
+}
+let webhooks: WebhookBenchResults | undefined;
+if (process.env['BENCH_SKIP_WEBHOOKS'] !== '1') {
+  const service = await startService({ partBytes, concurrency, serverEnv: WEBHOOK_BENCH_SERVER_ENV });
+  try {
+    webhooks = await runWebhookBench(service);
+  } finally {
+    await service.close();
+  }
+  log(
+    `webhooks: ${webhooks.delivered}/${webhooks.deliveries} delivered at ${webhooks.perSecond.toFixed(0)}/s (lost ${webhooks.lost}, doubled ${webhooks.doubled}); ` +
+      `state change → receipt p50 ${webhooks.p50.toFixed(3)} s, p99 ${webhooks.p99.toFixed(3)} s`,
+  );
 }
 const loadAtEnd = loadAverage();
 
@@ -359,6 +374,20 @@ if (direct !== undefined) {
     verdict(direct.serverCpuPerGiB.direct - direct.serverIdleCpuPerGiB < 0.05),
   ]);
 }
+if (webhooks !== undefined) {
+  rows.push([
+    `(l) ${webhooks.deliveries} webhook deliveries queued → a local receiver (real server process)`,
+    `${webhooks.perSecond.toFixed(0)}/s; lost ${webhooks.lost}, doubled ${webhooks.doubled}`,
+    '≥ 200/s, none lost, none doubled',
+    verdict(webhooks.perSecond >= 200 && webhooks.lost === 0 && webhooks.doubled === 0),
+  ]);
+  rows.push([
+    `(l) upload state change → webhook receipt, ${webhooks.latencyUploads} uploads`,
+    `p50 ${webhooks.p50.toFixed(3)} s, p99 ${webhooks.p99.toFixed(3)} s`,
+    'p99 ≤ 1 s',
+    verdict(webhooks.p99 <= 1),
+  ]);
+}
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
 const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -373,7 +402,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, webhooks, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 

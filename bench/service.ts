@@ -26,6 +26,9 @@ export interface EmulatorInfo {
 export interface RunningService {
   readonly url: string;
   readonly key: string;
+  /** The Postgres the server uses and its schema (benches that look at or add rows). */
+  readonly databaseBase: string;
+  readonly schema: string;
   readonly emulator: EmulatorInfo;
   readonly serverPid: number;
   readonly emulatorPid: number;
@@ -179,6 +182,8 @@ export interface ServiceOptions {
   readonly extraNodeFlags?: readonly string[];
   /** Arguments added to the emulator's command line (e.g. `--procedure-duration-ms 200`). */
   readonly emulatorArgs?: readonly string[];
+  /** Environment added to the server's (e.g. WEBHOOK_ALLOW_PRIVATE_NETWORKS=on for a local receiver). */
+  readonly serverEnv?: Readonly<Record<string, string>>;
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -226,6 +231,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       VOD_ENDPOINT: emulator.vodEndpoint,
       COS_ENDPOINT: emulator.cosEndpoint,
       VOD_REGION: emulator.region,
+      ...options.serverEnv,
     };
     // The server as `npm start` runs it: compiled JavaScript, with the start script's node flags.
     const extraFlags = options.extraNodeFlags ?? (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
@@ -250,6 +256,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return {
       url,
       key: keyLine[1]!,
+      databaseBase,
+      schema,
       emulator,
       serverPid: server.pid!,
       emulatorPid: emulatorProcess.pid!,

@@ -20,9 +20,15 @@ export interface DeliveryWorkerDependencies {
   readonly resolveAll?: ResolveAll;
 }
 
-/** Pollers per process, and jobs each takes at once: a slow receiver holds one batch, not the queue. */
+/**
+ * Pollers per process, and jobs each takes at once: a slow receiver holds one batch, not the queue.
+ * A poller whose batch ends within the polling interval waits out the rest of it, so a process sends
+ * at most POLLERS × BATCH_SIZE per interval: 25 capped it at 200/s (bench (l) measured 162/s draining
+ * 1000 queued deliveries), 50 lifts the cap to 400/s (bench (l): 264, 160 and 190/s on two shared
+ * cores at load 3-4.6, where CPU, not the queue, sets the pace).
+ */
 const POLLERS = 4;
-const BATCH_SIZE = 25;
+const BATCH_SIZE = 50;
 const POLLING_INTERVAL_SECONDS = 0.5;
 const STOP_TIMEOUT_MS = 5_000;
 

@@ -10,6 +10,8 @@ export interface ReceivedWebhook {
   /** Which of the receiver's secrets verified it (standardwebhooks' Webhook.verify), by index. */
   readonly verifiedWith: readonly number[];
   readonly receivedAt: number;
+  /** The status code the receiver answered this request with. */
+  readonly answeredWith: number;
 }
 
 export type Answer = (request: { id: string; attempt: number; path: string }) => { status: number; headers?: Record<string, string>; delayMs?: number };
@@ -27,6 +29,9 @@ export class WebhookReceiver {
   readonly #server: http.Server;
   readonly #attempts = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
+  #gate: Promise<void> | undefined;
+  /** The webhook-ids of requests read and verified but not yet answered because the receiver holds them (see hold). */
+  readonly held: string[] = [];
 
   private constructor(server: http.Server) {
     this.#server = server;
@@ -68,6 +73,29 @@ export class WebhookReceiver {
     });
   }
 
+  /**
+   * Holds every request from now on (body read and verified, no answer) until the returned release
+   * is called: a receiver that is slow for as long as a test needs, with no timing involved.
+   */
+  hold(): () => void {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.#gate = gate;
+    return () => {
+      if (this.#gate === gate) this.#gate = undefined;
+      release();
+    };
+  }
+
+  /** Requests answered 2xx, by webhook-id. */
+  successesById(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const entry of this.received) {
+      if (entry.answeredWith >= 200 && entry.answeredWith < 300) counts.set(entry.id, (counts.get(entry.id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -91,7 +119,15 @@ export class WebhookReceiver {
     this.#attempts.set(id, attempt);
     const answer = this.answer({ id, attempt, path: req.url ?? '/' });
     if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
-    this.received.push({ id, body: JSON.parse(raw) as ReceivedWebhook['body'], headers: req.headers, verifiedWith, receivedAt: Date.now() });
+    const gate = this.#gate;
+    if (gate !== undefined) {
+      this.held.push(id);
+      for (const waiter of this.#waiters) waiter();
+      await gate;
+      this.held.splice(this.held.indexOf(id), 1);
+    }
+    const body = JSON.parse(raw) as ReceivedWebhook['body'];
+    this.received.push({ id, body, headers: req.headers, verifiedWith, receivedAt: Date.now(), answeredWith: answer.status });
     res.writeHead(answer.status, answer.headers).end(answer.status >= 300 ? 'receiver says no' : '');
     for (const waiter of this.#waiters) waiter();
   }
