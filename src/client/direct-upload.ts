@@ -1,4 +1,5 @@
 /** Direct uploads from Node: a signature from the service, the files straight to VOD. */
+import type { DirectUploadInput } from '../direct/direct-uploads.ts';
 import type { UgcEndpoints } from '../direct/ugc-client.ts';
 import { RECORD_FIELDS, type MediaUpload } from './ingest-types.ts';
 
@@ -6,17 +7,8 @@ export const CREATE_DIRECT_UPLOAD = `mutation CreateDirectUpload($input: CreateD
   createDirectUpload(input: $input) { signature expiresAt upload { ${RECORD_FIELDS} } }
 }`;
 
-/** createDirectUpload's input. */
-export interface DirectUploadFields {
-  readonly id?: string | undefined;
-  readonly mediaName?: string | undefined;
-  readonly procedure?: string | undefined;
-  readonly classId?: number | undefined;
-  readonly subAppId?: number | undefined;
-  readonly storageRegion?: string | undefined;
-  readonly expireTime?: string | undefined;
-  readonly sourceContext?: string | undefined;
-}
+/** createDirectUpload's input (the service's own type: one definition of its fields). */
+export type DirectUploadFields = DirectUploadInput;
 
 /** The PENDING record and the one-time signature for it. */
 export interface DirectUploadGrant {
