@@ -57,7 +57,21 @@ describe('migrate', () => {
     );
     assert.deepEqual(
       tables.rows.map((row) => row.table_name),
-      ['_prisma_migrations', 'api_keys', 'instance_leases', 'storage_cleanup', 'stored_files', 'tenants', 'upload_parts', 'uploads', 'vod_events'],
+      [
+        '_prisma_migrations',
+        'api_keys',
+        'instance_leases',
+        'storage_cleanup',
+        'stored_files',
+        'tenants',
+        'upload_parts',
+        'uploads',
+        'vod_events',
+        'webhook_attempts',
+        'webhook_deliveries',
+        'webhook_endpoints',
+        'webhook_queue',
+      ],
     );
   });
 
