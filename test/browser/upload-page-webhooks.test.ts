@@ -187,6 +187,36 @@ describe('the upload page lists and manages webhook endpoints and deliveries', {
     await page.screenshot({ path: path.join(ARTIFACTS, 'hooks-6-deleted.png'), fullPage: true });
   });
 
+  it("shows a receiver's hostile error answer as text, not markup", async () => {
+    const hostile = '<img src=x onerror="window.__hooked=1"><b>not bold</b>';
+    receiver.answer = ({ path: at }) => (at === '/hostile' ? { status: 500, body: hostile } : { status: 204 });
+    await page.fill('#hooks-add input[name=url]', `${receiver.url}/hostile`);
+    await page.click('#hooks-add-button');
+    receiver.secrets.push(await takeShownSecret());
+
+    await page.setInputFiles('#media', { name: 'refused.mp4', mimeType: 'video/mp4', buffer: randomBytes(64 * 1024) });
+    await page.click('#start');
+    await page.locator('#status[data-status=SUCCEEDED]').waitFor({ timeout: VISIBLE_TIMEOUT });
+    const refusedId = (await page.getAttribute('#progress-card', 'data-upload-id')) ?? '';
+    // A second attempt is made only once the first one's answer is recorded.
+    await receiver.until(() => receiver.received.filter((entry) => entry.body.data['id'] === refusedId).length >= 2, VISIBLE_TIMEOUT);
+
+    await page.click('#refresh');
+    const answer = page.locator(`#hooks-deliveries tr[data-upload-id="${refusedId}"] td`).nth(4);
+    await answer.filter({ hasText: '500' }).waitFor({ timeout: VISIBLE_TIMEOUT });
+    assert.match((await answer.locator('.reason').textContent()) ?? '', /<img src=x onerror="window.__hooked=1"><b>not bold<\/b>/);
+    assert.equal(await page.locator('#hooks-card img, #hooks-card b').count(), 0, 'no element made of the answer');
+    assert.equal(await page.evaluate(() => (window as unknown as { __hooked?: number }).__hooked), undefined);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'hooks-7-refused.png'), fullPage: true });
+  });
+
+  it('"Forget" empties the card', async () => {
+    await page.click('#forget-key');
+    assert.equal(await page.locator('#hooks-endpoints tbody tr, #hooks-deliveries tbody tr').count(), 0);
+    assert.equal(await page.isHidden('#hooks-secret'), true);
+    assert.match((await page.textContent('#hooks-empty')) ?? '', /Enter your API key/);
+  });
+
   it('ran without script errors or Content-Security-Policy violations', () => {
     assert.deepEqual(pageProblems, []);
   });
