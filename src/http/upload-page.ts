@@ -17,6 +17,7 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/upload-page/upload.js': { file: 'upload.js', type: 'text/javascript; charset=utf-8' },
   '/upload-page/direct-upload.js': { file: 'direct-upload.js', type: 'text/javascript; charset=utf-8' },
+  '/upload-page/webhooks.js': { file: 'webhooks.js', type: 'text/javascript; charset=utf-8' },
   '/upload-page/upload.css': { file: 'upload.css', type: 'text/css; charset=utf-8' },
   '/upload-page/vod-js-sdk-v6.js': { file: VOD_SDK_FILE, type: 'text/javascript; charset=utf-8' },
 };

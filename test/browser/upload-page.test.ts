@@ -45,7 +45,7 @@ describe('GET /', () => {
     const html = await response.text();
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, 'no inline script');
     assert.doesNotMatch(html, /\bon[a-z]+=|style=|https?:\/\//i, 'no inline handlers or styles, nothing from another origin');
-    for (const asset of ['/upload-page/upload.js', '/upload-page/upload.css']) {
+    for (const asset of ['/upload-page/upload.js', '/upload-page/webhooks.js', '/upload-page/upload.css']) {
       assert.equal((await fetch(`${server.url}${asset}`)).status, 200, asset);
     }
   });

@@ -14,7 +14,13 @@ export interface ReceivedWebhook {
   readonly answeredWith: number;
 }
 
-export type Answer = (request: { id: string; attempt: number; path: string }) => { status: number; headers?: Record<string, string>; delayMs?: number };
+/** What the receiver answers: a status, headers, a delay, and a body (default: a short refusal for >= 300, else empty). */
+export type Answer = (request: { id: string; attempt: number; path: string }) => {
+  status: number;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  body?: string;
+};
 
 /**
  * A webhook receiver on 127.0.0.1 that verifies every request with the standardwebhooks library
@@ -128,7 +134,7 @@ export class WebhookReceiver {
     }
     const body = JSON.parse(raw) as ReceivedWebhook['body'];
     this.received.push({ id, body, headers: req.headers, verifiedWith, receivedAt: Date.now(), answeredWith: answer.status });
-    res.writeHead(answer.status, answer.headers).end(answer.status >= 300 ? 'receiver says no' : '');
+    res.writeHead(answer.status, answer.headers).end(answer.body ?? (answer.status >= 300 ? 'receiver says no' : ''));
     for (const waiter of this.#waiters) waiter();
   }
 }

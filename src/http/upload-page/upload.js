@@ -4,6 +4,7 @@
 // cannot send the Authorization header), opened before the upload with a client-chosen id.
 
 import { sendDirect } from './direct-upload.js';
+import { createWebhooksCard } from './webhooks.js';
 
 const GRAPHQL = '/graphql';
 const KEY_STORAGE = 'vod-ingest.apiKey';
@@ -221,6 +222,7 @@ async function useKey(key) {
     $('forget-key').hidden = false;
     setKeyStatus('Key accepted. Kept in this tab only (sessionStorage).', 'ok');
     startRecentPolling();
+    void webhooks.refresh();
     return undefined;
   } catch (error) {
     const refusal = describeError(error);
@@ -228,6 +230,7 @@ async function useKey(key) {
     apiKey = '';
     sessionStorage.removeItem(KEY_STORAGE);
     stopRecentPolling();
+    webhooks.clear();
     const { code, message } = refusal;
     setKeyStatus(code === 'AuthFailure' ? `This key was refused (AuthFailure): ${message}` : `${code}: ${message}`, 'bad');
     return refusal;
@@ -253,6 +256,7 @@ function forgetKey() {
   $('recent').hidden = true;
   $('recent-empty').hidden = false;
   $('recent-empty').textContent = 'Enter your API key to see your uploads.';
+  webhooks.clear();
   setKeyStatus('Key forgotten.');
 }
 
@@ -285,13 +289,14 @@ async function refreshRecent() {
   $('recent-empty').textContent = 'No uploads yet.';
 }
 
-/** The Refresh button: with the key in the field (checking it lists the uploads already). */
+/** The Refresh button: with the key in the field (checking it lists the uploads and webhooks already). */
 async function refreshWithKeyInField() {
   const typed = $('api-key').value.trim();
   if (typed !== apiKey) {
     await useKeyInField();
     return;
   }
+  void webhooks.refresh();
   try {
     await refreshRecent();
   } catch (error) {
@@ -561,6 +566,8 @@ function bindDrop(zoneId, inputId, nameId) {
 }
 
 // ---------- start ----------
+
+const webhooks = createWebhooksCard({ graphql, useKeyInField, showError, formatTime });
 
 bindDrop('media-drop', 'media', 'media-name');
 bindDrop('cover-drop', 'cover', 'cover-name');
