@@ -1,7 +1,13 @@
 import type http from 'node:http';
 import { createHash } from 'node:crypto';
 import { crc64 } from '../../src/checksums/crc64.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/emulator.ts';
+import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { sendMultipart, type MultipartAnswer } from '../support/multipart.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 export const RESUME_MUTATION = `mutation Resume($input: ResumeUploadInput!) {
   resumeUpload(input: $input) {
@@ -46,3 +52,37 @@ export function sha256(data: Buffer): string {
 }
 
 export { crc64 };
+
+/** Two instances (A and B) of the service on one schema and one emulator, resuming on. */
+export interface TwoInstances {
+  readonly emulator: RunningEmulator;
+  /** The emulator's data directory. */
+  readonly emulatorDir: string;
+  readonly database: TestDatabase;
+  readonly serverA: TestServer;
+  readonly serverB: TestServer;
+  dispose(): Promise<void>;
+}
+
+export async function openTwoInstances(label: string, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<TwoInstances> {
+  const emulatorDir = await mkdtemp(path.join(os.tmpdir(), `${label}-emu-`));
+  const emulator = await startEmulator({ ...emulatorOptions, port: 0, dataDir: emulatorDir });
+  const database = await openTestDatabase(label.replaceAll('-', ''));
+  const env = { RESUME_TTL: '1h', DEFAULT_CONCURRENCY: '2' };
+  const serverA = await startTestServer(`${label}-a`, { emulator, database, env, instanceId: `${label}-a` });
+  const serverB = await startTestServer(`${label}-b`, { emulator, database, env, instanceId: `${label}-b` });
+  return {
+    emulator,
+    emulatorDir,
+    database,
+    serverA,
+    serverB,
+    async dispose() {
+      await serverA.dispose();
+      await serverB.dispose();
+      await database.dispose();
+      await emulator.close();
+      await rm(emulatorDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -4,23 +4,23 @@
 // then stays PAUSED at its offset. The emulator acts like VOD's bucket here (sessionPathsTempOnly).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
+import type { RunningEmulator } from '../../src/emulator/emulator.ts';
 import { payload, waitFor } from '../reliability/helpers.ts';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { sendMultipart, UPLOAD_MUTATION } from '../support/multipart.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import { startCuttingProxy } from '../support/tcp-proxy.ts';
-import { sendResume, sha256, UPLOAD_QUERY } from './helpers.ts';
+import { openTwoInstances, sendResume, sha256, UPLOAD_QUERY, type TwoInstances } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 8 * MiB;
 
-let emulator: RunningEmulator;
+let instances: TwoInstances;
 let emulatorDir: string;
+let emulator: RunningEmulator;
 let database: TestDatabase;
 let serverA: TestServer;
 let serverB: TestServer;
@@ -99,21 +99,13 @@ async function openMultipartUploads(id: string): Promise<number> {
 }
 
 before(async () => {
-  emulatorDir = await mkdtemp(path.join(os.tmpdir(), 'resume-key-emu-'));
-  emulator = await startEmulator({ port: 0, dataDir: emulatorDir, sessionPathsTempOnly: true });
-  database = await openTestDatabase('resumekey');
-  const env = { RESUME_TTL: '1h', DEFAULT_CONCURRENCY: '2' };
-  serverA = await startTestServer('resume-key-a', { emulator, database, env, instanceId: 'resume-key-a' });
-  serverB = await startTestServer('resume-key-b', { emulator, database, env, instanceId: 'resume-key-b' });
+  instances = await openTwoInstances('resume-key', { sessionPathsTempOnly: true });
+  ({ emulator, emulatorDir, database, serverA, serverB } = instances);
   ({ key, tenantId } = await serverA.app.apiKeys.createKey('resume-key-tenant', 'resume key test'));
 });
 
 after(async () => {
-  await serverA?.dispose();
-  await serverB?.dispose();
-  await database?.dispose();
-  await emulator?.close();
-  if (emulatorDir !== undefined) await rm(emulatorDir, { recursive: true, force: true });
+  await instances?.dispose();
 });
 
 describe("resume with the session's temporary key (emulator acting like VOD's bucket)", () => {

@@ -3,22 +3,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import type { RunningEmulator } from '../../src/emulator/emulator.ts';
 import { heldBytes, payload, waitFor } from '../reliability/helpers.ts';
-import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { sendMultipart, UPLOAD_MUTATION } from '../support/multipart.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startCuttingProxy } from '../support/tcp-proxy.ts';
-import { crc64, RESUME_MUTATION, sendResume, sha256, UPLOAD_QUERY } from './helpers.ts';
+import { crc64, openTwoInstances, RESUME_MUTATION, sendResume, sha256, UPLOAD_QUERY, type TwoInstances } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 8 * MiB;
 
+let instances: TwoInstances;
 let emulator: RunningEmulator;
-let emulatorDir: string;
 let database: TestDatabase;
 let serverA: TestServer;
 let serverB: TestServer;
@@ -87,12 +84,8 @@ async function openMultipartsOf(id: string): Promise<number> {
 }
 
 before(async () => {
-  emulatorDir = await mkdtemp(path.join(os.tmpdir(), 'resume-emu-'));
-  emulator = await startEmulator({ port: 0, dataDir: emulatorDir });
-  database = await openTestDatabase('resume');
-  const env = { RESUME_TTL: '1h', DEFAULT_CONCURRENCY: '2' };
-  serverA = await startTestServer('resume-a', { emulator, database, env, instanceId: 'resume-a' });
-  serverB = await startTestServer('resume-b', { emulator, database, env, instanceId: 'resume-b' });
+  instances = await openTwoInstances('resume');
+  ({ emulator, database, serverA, serverB } = instances);
   const a = await serverA.app.apiKeys.createKey('resume-tenant-a', 'resume test');
   keyA = a.key;
   tenantA = a.tenantId;
@@ -100,11 +93,7 @@ before(async () => {
 });
 
 after(async () => {
-  await serverA?.dispose();
-  await serverB?.dispose();
-  await database?.dispose();
-  await emulator?.close();
-  if (emulatorDir !== undefined) await rm(emulatorDir, { recursive: true, force: true });
+  await instances?.dispose();
 });
 
 describe('resumeUpload', () => {
