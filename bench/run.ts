@@ -21,7 +21,9 @@
  * BENCH_SKIP_WIRE=1 (wire-bytes-bench.ts: GraphiQL first and repeat load, a large JSON answer, bytes on the wire),
  * BENCH_SKIP_EVENTS=1 (event-latency-bench.ts: (k) a VOD event to the subscription, p50/p99),
  * BENCH_SKIP_DIRECT=1 (direct-bench.ts: (m) server CPU per GiB of a direct upload next to uploadMedia's),
- * BENCH_SKIP_WEBHOOKS=1 (webhook-bench.ts: (l) 1000 deliveries to a local receiver, state change → receipt p50/p99), PART_BYTES (default 8 MiB),
+ * BENCH_SKIP_WEBHOOKS=1 (webhook-bench.ts: (l) 1000 deliveries to a local receiver, state change → receipt p50/p99),
+ * BENCH_SKIP_SMALL=1 (small-files-bench.ts: (n) many small files through uploadMedia vs the two-hop servers;
+ * BENCH_SMALL=300x256KiB@16,1000x64KiB@64 by default, 1 round with BENCH_QUICK), PART_BYTES (default 8 MiB),
  * DEFAULT_CONCURRENCY (default 4), BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test).
  * Writes only under bench/out/.
  */
@@ -43,6 +45,15 @@ import { EVENT_BENCH_EMULATOR_ARGS, runEventLatencyBench, type EventLatencyResul
 import { runWebhookBench, WEBHOOK_BENCH_SERVER_ENV, type WebhookBenchResults } from './webhook-bench.ts';
 import { runVersusBaseline, throughputRatios, type BaselineComparison } from './versus-baseline.ts';
 import { runDirectBench, type DirectBenchResult } from './direct-bench.ts';
+import {
+  DEFAULT_SMALL_FILES,
+  describeWorkload,
+  isClean,
+  parseSmallFilesWorkloads,
+  ratiosToB2,
+  runSmallFilesBench,
+  type SmallFilesResults,
+} from './small-files-bench.ts';
 
 const MiB = 1024 * 1024;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -207,6 +218,14 @@ if (process.env['BENCH_SKIP_WEBHOOKS'] !== '1') {
     `webhooks: ${webhooks.delivered}/${webhooks.deliveries} delivered at ${webhooks.perSecond.toFixed(0)}/s (lost ${webhooks.lost}, doubled ${webhooks.doubled}); ` +
       `state change → receipt p50 ${webhooks.p50.toFixed(3)} s, p99 ${webhooks.p99.toFixed(3)} s`,
   );
+}
+const smallFiles: SmallFilesResults[] = [];
+if (process.env['BENCH_SKIP_SMALL'] !== '1') {
+  for (const workload of parseSmallFilesWorkloads(process.env['BENCH_SMALL'] ?? DEFAULT_SMALL_FILES)) {
+    log(`small files: ${describeWorkload(workload)}, ${rounds} interleaved round(s) after a warm-up:`);
+    smallFiles.push(await runSmallFilesBench({ workload, rounds, partBytes, concurrency, log }));
+    log(`load: ${loadAverage()}`);
+  }
 }
 const loadAtEnd = loadAverage();
 
@@ -388,6 +407,30 @@ if (webhooks !== undefined) {
     verdict(webhooks.p99 <= 1),
   ]);
 }
+for (const small of smallFiles) {
+  const what = describeWorkload(small.workload);
+  for (const contender of small.contenders) {
+    const batches = contender.batches;
+    const database = batches.every((batch) => batch.database !== undefined)
+      ? `; database ${range(batches.map((batch) => batch.database!.transactionsPerUpload), 1)} transactions, ${range(batches.map((batch) => batch.database!.cpuMsPerUpload), 1)} ms CPU per upload`
+      : '';
+    rows.push([
+      `(n) small files ${what}: ${contender.name}`,
+      `${range(batches.map((batch) => batch.uploadsPerSecond), 0)} uploads/s; p50 ${range(batches.map((batch) => batch.p50Ms), 0)} ms, ` +
+        `p99 ${range(batches.map((batch) => batch.p99Ms), 0)} ms; server CPU ${range(batches.map((batch) => batch.serverCpuMsPerUpload), 1)} ms per upload${database}`,
+      'reported (median, min..max)',
+      batches.every(isClean) ? 'read back ok' : 'FAIL (failed or read back)',
+    ]);
+  }
+  const ratios = ratiosToB2(small);
+  const allClean = small.contenders.every((contender) => contender.batches.every(isClean));
+  rows.push([
+    `(n) small files ${what}: A vs B2 (multer → COS SDK), per round`,
+    `uploads/s ${range(ratios.uploadsPerSecond)}; p50 ${range(ratios.p50)}`,
+    'uploads/s ≥ 1.0×, p50 ≤ 1.0×',
+    verdict(allClean && spread(ratios.uploadsPerSecond).median >= 1 && spread(ratios.p50).median <= 1),
+  ]);
+}
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['what', 'figure', 'target', 'verdict'][i]!.length));
 const line = (cells: readonly string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -402,7 +445,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, webhooks, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, webhooks, smallFiles, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 
