@@ -445,7 +445,7 @@ await mkdir(outDir, { recursive: true });
 const file = path.join(outDir, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
 await writeFile(
   file,
-  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, webhooks, smallFiles, table: rows }, null, 2),
+  JSON.stringify({ partBytes, concurrency, loadAtEnd, raw, cosSdk, pipeline: pipelineRuns, comparison, versusBaseline, http, resume, wire, events, webhooks, direct, smallFiles, table: rows }, null, 2),
 );
 log(`results: ${path.relative(process.cwd(), file)}`);
 
