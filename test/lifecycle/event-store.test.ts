@@ -7,6 +7,7 @@ import { SecretSeal } from '../../src/auth/secret-seal.ts';
 import { UploadWriter } from '../../src/db/upload-writer.ts';
 import { VodEventStore } from '../../src/db/vod-event-store.ts';
 import { parseVodEvent } from '../../src/events/vod-event.ts';
+import { directSourceContext, parseDirectSourceContext } from '../../src/direct/direct-context.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 
 let database: TestDatabase;
@@ -127,6 +128,45 @@ describe('VOD event store', () => {
     assert.ok(first.deletedAt !== null);
     const dup = await store.record(parseVodEvent({ EventHandle: 'h2', EventType: 'FileDeleted', FileDeleteEvent: { FileIdSet: [fileId] } }), undefined);
     assert.equal(dup.duplicate, true);
+  });
+});
+
+describe('direct uploads completed by VOD\'s event', () => {
+  const SECRET = 'service-secret-key';
+  const link = (sourceContext: string) => parseDirectSourceContext(sourceContext, SECRET);
+  const uploadEvent = (fileId: string, sourceContext: string) => ({
+    EventHandle: randomUUID(),
+    EventType: 'NewFileUpload',
+    FileUploadEvent: { FileId: fileId, ProcedureTaskId: '', MediaBasicInfo: { MediaUrl: `http://vod/${fileId}.mp4`, Type: 'mp4', SourceInfo: { SourceContext: sourceContext } } },
+  });
+
+  it('only a SourceContext the service signed completes a PENDING direct upload, once', async () => {
+    const store = new VodEventStore(database.db.prisma, link);
+    const key = { tenantId, id: randomUUID() };
+    await database.db.prisma.upload.create({ data: { ...key, region: 'ap-guangzhou', mediaName: 'd', mediaType: '', status: 'PENDING', source: 'DIRECT' } });
+    const status = async () => (await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: key } })).status;
+    const genuine = directSourceContext(key, SECRET);
+    const forgeries = [
+      directSourceContext(key, 'another-key'),
+      genuine.slice(0, -2) + (genuine.endsWith('AA') ? 'BB' : 'AA'),
+      genuine.replace(key.id, randomUUID()),
+      `vi:d:${key.tenantId}.${key.id}`,
+      key.id,
+    ];
+    for (const [index, forged] of forgeries.entries()) {
+      const recorded = await store.record(parseVodEvent(uploadEvent(`forged-${index}-${randomUUID()}`, forged)), undefined);
+      assert.equal(recorded.completedDirect, undefined, forged);
+      assert.equal(await status(), 'PENDING', `a forged context (${index}) completes nothing`);
+    }
+    const fileId = `f-${randomUUID()}`;
+    const done = await store.record(parseVodEvent(uploadEvent(fileId, genuine)), undefined);
+    assert.deepEqual(done.completedDirect, key);
+    const row = await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: key } });
+    assert.deepEqual([row.status, row.fileId, row.mediaUrl, row.mediaType], ['SUCCEEDED', fileId, `http://vod/${fileId}.mp4`, 'mp4']);
+    // Another media naming the same record (a replayed or copied context) changes nothing.
+    const again = await store.record(parseVodEvent(uploadEvent(`f-${randomUUID()}`, genuine)), undefined);
+    assert.equal(again.completedDirect, undefined);
+    assert.equal((await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: key } })).fileId, fileId);
   });
 });
 
