@@ -1,6 +1,6 @@
 import type { SecretSeal } from '../auth/secret-seal.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import { applyEarlierEvents, lockFileIds } from './vod-event-store.ts';
+import { afterSucceeded, lockFileIds } from './vod-event-store.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
 import { VodError } from '../errors/vod-error.ts';
 import { IN_FLIGHT_STATUSES, statusesBefore } from '../domain/transitions.ts';
@@ -170,10 +170,7 @@ export class UploadWriter {
       // the FileId's lock, the upload takes its FileId and applies them, so none is missed.
       await lockFileIds(tx, [fields.fileId]);
       await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), ...NO_SESSION_CREDENTIAL, finishedAt: new Date() }, tx);
-      // A task flow was asked for: QUEUED until VOD's events say more.
-      await tx.upload.updateMany({ where: { ...key, procedure: { not: null }, processingStatus: 'NONE' }, data: { processingStatus: 'QUEUED' } });
-      await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_SUCCEEDED' });
-      await applyEarlierEvents(tx, key, fields.fileId);
+      await afterSucceeded(tx, key, fields.fileId);
     });
   }
 

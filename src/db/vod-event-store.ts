@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
-import { parseVodEvent, type VodEvent } from '../events/vod-event.ts';
+import { eventTypeName, parseVodEvent, type VodEvent } from '../events/vod-event.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
 import type { WebhookEventType } from '../webhooks/event-types.ts';
 
@@ -42,7 +42,7 @@ export class VodEventStore {
         data: [
           {
             dedupeKey: event.dedupeKey,
-            eventType: event.type === 'Other' ? event.eventType : event.type,
+            eventType: eventTypeName(event),
             fileId: fileIds[0] ?? null,
             subAppId: subAppId ?? null,
             payload: event.payload as Prisma.InputJsonValue,
@@ -87,9 +87,7 @@ async function completeDirectUpload(tx: Tx, event: VodEvent, directLink: DirectU
     },
   });
   if (count !== 1) return undefined;
-  await tx.upload.updateMany({ where: { ...key, procedure: { not: null }, processingStatus: 'NONE' }, data: { processingStatus: 'QUEUED' } });
-  await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_SUCCEEDED' });
-  await applyEarlierEvents(tx, key, event.fileId);
+  await afterSucceeded(tx, key, event.fileId);
   return key;
 }
 
@@ -101,10 +99,17 @@ export async function lockFileIds(tx: Tx, fileIds: readonly string[]): Promise<v
 }
 
 /**
- * An upload has just learned its FileId (in `tx`, which holds its lock): events of that FileId that
- * arrived before it are applied now, in the order they were received.
+ * An upload has just become SUCCEEDED with its FileId (in `tx`, which holds the FileId's lock), through
+ * the service or a direct upload's event: QUEUED when a task flow was asked for, its upload.succeeded
+ * webhooks, then the events of that FileId that arrived before it, in the order they were received.
  */
-export async function applyEarlierEvents(tx: Tx, key: UploadKey, fileId: string): Promise<void> {
+export async function afterSucceeded(tx: Tx, key: UploadKey, fileId: string): Promise<void> {
+  await tx.upload.updateMany({ where: { ...key, procedure: { not: null }, processingStatus: 'NONE' }, data: { processingStatus: 'QUEUED' } });
+  await enqueueWebhookDeliveries(tx, { tenantId: key.tenantId, uploadId: key.id, type: 'UPLOAD_SUCCEEDED' });
+  await applyEarlierEvents(tx, key, fileId);
+}
+
+async function applyEarlierEvents(tx: Tx, key: UploadKey, fileId: string): Promise<void> {
   const waiting = await tx.vodEvent.findMany({ where: { fileId, appliedAt: null }, orderBy: { receivedAt: 'asc' } });
   if (waiting.length === 0) return;
   for (const row of waiting) {
