@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { UploadRepository } from '../db/upload-repository.ts';
 import type { VodEventStore } from '../db/vod-event-store.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
@@ -5,7 +6,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
 import { publishSnapshot, type UploadPubSub } from '../uploads/upload-events.ts';
 import type { VodMediaApi } from '../vod/vod-media-api.ts';
-import { parseVodEvent, type VodEvent } from './vod-event.ts';
+import { eventTypeName, parseVodEvent, type VodEvent } from './vod-event.ts';
 
 export interface EventConsumerDependencies {
   readonly api: VodMediaApi;
@@ -77,7 +78,8 @@ export class VodEventConsumer {
         failures += 1;
         this.deps.metrics.eventPullFailed();
         this.deps.logger.warn({ err: error, subAppId, failures }, 'pulling VOD events failed; trying again');
-        await sleep(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1)), signal);
+        // Ends early (resolving) when the consumer stops.
+        await sleep(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1)), undefined, { signal }).catch(() => undefined);
       }
     }
   }
@@ -91,14 +93,14 @@ export class VodEventConsumer {
       const event = parseVodEvent(raw);
       try {
         const recorded = await this.deps.store.record(event, subAppId);
-        if (recorded.duplicate) metrics.eventDuplicate(eventTypeOf(event));
-        else metrics.eventApplied(eventTypeOf(event), processingOutcomeOf(event));
+        if (recorded.duplicate) metrics.eventDuplicate(eventTypeName(event));
+        else metrics.eventApplied(eventTypeName(event), processingOutcomeOf(event));
         if (recorded.completedDirect !== undefined) metrics.directUpload('SUCCEEDED');
         await this.#publish(recorded.changed);
         if (event.handle !== undefined) handles.push(event.handle);
       } catch (error) {
         // Not confirmed: VOD delivers it again.
-        logger.error({ err: error, eventType: eventTypeOf(event), subAppId }, 'could not apply a VOD event; it will be delivered again');
+        logger.error({ err: error, eventType: eventTypeName(event), subAppId }, 'could not apply a VOD event; it will be delivered again');
       }
     }
     await this.#confirm(handles, subAppId);
@@ -130,23 +132,7 @@ export class VodEventConsumer {
   }
 }
 
-function eventTypeOf(event: VodEvent): string {
-  return event.type === 'Other' ? event.eventType : event.type;
-}
-
 function processingOutcomeOf(event: VodEvent): 'SUCCEEDED' | 'FAILED' | undefined {
   if (event.type !== 'ProcedureStateChanged' || event.outcome.state === 'PROCESSING') return undefined;
   return event.outcome.state;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ProcessingOutput } from '../domain/upload-record.ts';
+import { blankToUndefined } from '../vod/vod-values.ts';
 
 /**
  * VOD's events (PullEvents' EventContent) as this service applies them. The payload comes from the
@@ -94,6 +95,11 @@ const eventContent = z.object({
   ProcedureStateChangeEvent: procedureTask.passthrough().nullish(),
   FileDeleteEvent: z.object({ FileIdSet: z.array(z.string().min(1)).min(1) }).passthrough().nullish(),
 });
+
+/** VOD's name of the event's type (an unknown one's own, or `Malformed`). */
+export function eventTypeName(event: VodEvent): string {
+  return event.type === 'Other' ? event.eventType : event.type;
+}
 
 /** Parses one EventContent; never throws (what cannot be understood becomes `Other`). */
 export function parseVodEvent(raw: unknown): VodEvent {
@@ -206,10 +212,6 @@ function outputsOf(kind: string, output: Record<string, unknown> | undefined): P
     const pictureUrl = stringOrNull((picture as Record<string, unknown> | null)?.['Url']);
     return pictureUrl === null ? [] : [{ ...base, url: pictureUrl }];
   });
-}
-
-function blankToUndefined(value: string | null | undefined): string | undefined {
-  return value === null || value === undefined || value === '' ? undefined : value;
 }
 
 function handleOf(raw: unknown): string | undefined {

@@ -4,6 +4,7 @@ import { isErrorCode, type ErrorCode } from '../errors/error-codes.ts';
 import { cancellationError } from '../errors/cancellation.ts';
 import { TransientVodError } from '../errors/transient-error.ts';
 import { parseEndpoint } from './endpoint.ts';
+import { blankToUndefined, dropUndefined } from './vod-values.ts';
 import type {
   ApplyUploadInput,
   CallOptions,
@@ -185,12 +186,4 @@ export function nearestErrorCode(apiCode: string): ErrorCode {
   if (apiCode.startsWith('ResourceNotFound')) return 'ResourceNotFound';
   if (apiCode.startsWith('LimitExceeded') || apiCode.startsWith('RequestLimitExceeded')) return 'LimitExceeded';
   return 'InternalError';
-}
-
-function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
-}
-
-function blankToUndefined(value: string | undefined | null): string | undefined {
-  return value === undefined || value === null || value === '' ? undefined : value;
 }

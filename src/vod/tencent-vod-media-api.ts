@@ -2,6 +2,7 @@ import { cancellationError } from '../errors/cancellation.ts';
 import { isVodError } from '../errors/vod-error.ts';
 import { createSdkClient, translateVodSdkError, type TencentVodApiOptions } from './tencent-vod-api.ts';
 import type { MediaInfos, PulledEvents, VodMediaApi } from './vod-media-api.ts';
+import { dropUndefined } from './vod-values.ts';
 
 /** PullEvents holds up to 5 s; Tencent advises a 10 s timeout for it. */
 const PULL_TIMEOUT_SECONDS = 10;
@@ -43,8 +44,4 @@ export function createTencentVodMediaApi(options: TencentVodApiOptions): VodMedi
       return { requestId: response.RequestId ?? '' };
     },
   };
-}
-
-function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
