@@ -3,6 +3,7 @@ import type { UploadKey } from '../domain/upload-key.ts';
 import { isVodError } from '../errors/vod-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PipelineDependencies } from '../pipeline/upload-pipeline.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
 
 export interface StorageCleanerDependencies {
   readonly queue: StorageCleanupRepository;
@@ -50,11 +51,7 @@ export class StorageCleaner {
   async abortUnrecordedMultiparts(upload: UploadKey): Promise<number> {
     let aborted = 0;
     for (const file of await this.deps.queue.unsureMultiparts(upload)) {
-      const store = this.deps.pipeline.openObjectStore({
-        bucket: file.bucket,
-        region: file.bucketRegion,
-        credentials: this.deps.pipeline.fallbackCredentials,
-      });
+      const store = this.#storeFor(file.bucket, file.bucketRegion);
       try {
         for (const uploadId of await store.listMultipartUploads({ key: file.storageKey })) {
           if (uploadId === file.keep) continue;
@@ -68,12 +65,13 @@ export class StorageCleaner {
     return aborted;
   }
 
+  /** The bucket with the permanent key (an upload's temporary key may have expired). */
+  #storeFor(bucket: string, region: string): ObjectStore {
+    return this.deps.pipeline.openObjectStore({ bucket, region, credentials: this.deps.pipeline.fallbackCredentials });
+  }
+
   private async remove(leftover: StorageLeftover): Promise<boolean> {
-    const store = this.deps.pipeline.openObjectStore({
-      bucket: leftover.bucket,
-      region: leftover.bucketRegion,
-      credentials: this.deps.pipeline.fallbackCredentials,
-    });
+    const store = this.#storeFor(leftover.bucket, leftover.bucketRegion);
     try {
       const open = new Set<string>(leftover.multipartUploadId === null ? [] : [leftover.multipartUploadId]);
       // Written ahead of CreateMultipartUpload: an upload whose id never reached the database is found by listing.
