@@ -72,17 +72,25 @@ const jobWriters = new Map<string, PgBoss>();
  * (`webhook_queue`, written by the migration), so callers need not know it.
  */
 export async function addDeliveryJob(tx: Prisma.TransactionClient, job: DeliveryJob, startAfter?: Date): Promise<void> {
+  await addDeliveryJobs(tx, [job], startAfter);
+}
+
+/** addDeliveryJob for several jobs: the queue's schema is read once. */
+export async function addDeliveryJobs(tx: Prisma.TransactionClient, jobs: readonly DeliveryJob[], startAfter?: Date): Promise<void> {
+  if (jobs.length === 0) return;
   const { pgbossSchema } = await tx.webhookQueue.findUniqueOrThrow({ where: { id: 1 } });
   let writer = jobWriters.get(pgbossSchema);
   if (writer === undefined) {
     writer = new PgBoss({ db: { executeSql: () => Promise.reject(new Error('only for job inserts in a transaction')) }, schema: pgbossSchema });
     jobWriters.set(pgbossSchema, writer);
   }
-  const id = await writer.send(DELIVERY_QUEUE, { deliveryId: job.deliveryId, attempt: job.attempt }, {
-    ...(startAfter === undefined ? {} : { startAfter }),
-    db: { executeSql: (text, values) => runInTransaction(tx, text, values) },
-  });
-  if (id === null) throw new Error(`pg-boss did not add the delivery job (is the queue ${DELIVERY_QUEUE} installed in ${pgbossSchema}?)`);
+  for (const job of jobs) {
+    const id = await writer.send(DELIVERY_QUEUE, { deliveryId: job.deliveryId, attempt: job.attempt }, {
+      ...(startAfter === undefined ? {} : { startAfter }),
+      db: { executeSql: (text, values) => runInTransaction(tx, text, values) },
+    });
+    if (id === null) throw new Error(`pg-boss did not add the delivery job (is the queue ${DELIVERY_QUEUE} installed in ${pgbossSchema}?)`);
+  }
 }
 
 async function runInTransaction(tx: Prisma.TransactionClient, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { toUploadRecord, UPLOAD_RECORD_INCLUDE } from '../db/upload-repository.ts';
-import { addDeliveryJob } from './delivery-queue.ts';
+import { addDeliveryJobs } from './delivery-queue.ts';
 import { WEBHOOK_EVENT_WIRE_NAMES, type WebhookEventType } from './event-types.ts';
 import { uploadPayload } from './upload-payload.ts';
 
@@ -45,6 +45,6 @@ export async function enqueueWebhookDeliveries(tx: Prisma.TransactionClient, eve
     })),
     select: { id: true },
   });
-  for (const delivery of deliveries) await addDeliveryJob(tx, { deliveryId: delivery.id, attempt: 1 });
+  await addDeliveryJobs(tx, deliveries.map((delivery) => ({ deliveryId: delivery.id, attempt: 1 })));
   return deliveries.length;
 }
