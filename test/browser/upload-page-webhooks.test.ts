@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { waitFor } from '../reliability/helpers.ts';
 
 /** Debian's package (what .ci/run installs), or a path given by the environment. */
 const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
@@ -56,6 +57,19 @@ describe('the upload page lists and manages webhook endpoints and deliveries', {
     const answer = await server.graphql(ENDPOINTS, { key });
     assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors));
     return answer.body.data?.['webhookEndpoints'] as Array<{ id: string; url: string; events: string[]; enabled: boolean }>;
+  }
+
+  /**
+   * Waits until the service has recorded the upload's delivery as SUCCEEDED after `attempts`
+   * attempts. The receiver notes a request before it answers, and the service records the attempt
+   * only after the answer: a Refresh in between would still show the delivery PENDING.
+   */
+  async function deliveryRecorded(forUpload: string, attempts: number): Promise<void> {
+    await waitFor(`the delivery of ${forUpload} recorded after ${attempts} attempt(s)`, async () => {
+      const answer = await server.graphql('query { webhookDeliveries(first: 50) { edges { node { uploadId status attempts } } } }', { key });
+      const edges = (answer.body.data?.['webhookDeliveries'] as { edges: Array<{ node: { uploadId: string; status: string; attempts: number } }> } | undefined)?.edges ?? [];
+      return edges.some(({ node }) => node.uploadId === forUpload && node.status === 'SUCCEEDED' && node.attempts === attempts);
+    }, { timeoutMs: VISIBLE_TIMEOUT });
   }
 
   /** The secret the card shows, then "Done": afterwards it is nowhere in the page. */
@@ -124,6 +138,7 @@ describe('the upload page lists and manages webhook endpoints and deliveries', {
     const received = receiver.received.find((entry) => entry.body.data['id'] === uploadId);
     assert.equal(received?.body.type, 'upload.succeeded');
 
+    await deliveryRecorded(uploadId, 1);
     await page.click('#refresh');
     const row = page.locator(`#hooks-deliveries tr[data-upload-id="${uploadId}"]`);
     await row.locator('.badge[data-status=SUCCEEDED]').waitFor({ timeout: VISIBLE_TIMEOUT });
@@ -144,6 +159,7 @@ describe('the upload page lists and manages webhook endpoints and deliveries', {
     const row = page.locator(`#hooks-deliveries tr[data-upload-id="${uploadId}"]`);
     await row.locator('button.redeliver').click();
     await receiver.until(() => receiver.successesById().get(webhookId) === 2, VISIBLE_TIMEOUT);
+    await deliveryRecorded(uploadId, 2);
     await page.click('#refresh');
     await row.locator('td').nth(3).filter({ hasText: /^2$/ }).waitFor({ timeout: VISIBLE_TIMEOUT });
     await row.locator('.badge[data-status=SUCCEEDED]').waitFor({ timeout: VISIBLE_TIMEOUT });
