@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { generateApiKey, hashApiKey } from '../auth/api-key.ts';
+import { RecentKeys } from '../auth/recent-keys.ts';
 
 export interface AuthenticatedTenant {
   readonly tenantId: string;
@@ -20,7 +21,15 @@ export interface ApiKeySummary {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class ApiKeyRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  readonly #recent: RecentKeys<AuthenticatedTenant>;
+
+  /** `lookupTtlMs`: how long a key's lookup is reused (RecentKeys; 0 reads the database every time). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: { readonly lookupTtlMs?: number } = {},
+  ) {
+    this.#recent = new RecentKeys((keyHash) => this.#lookup(keyHash), options.lookupTtlMs);
+  }
 
   /** Creates the tenant if needed and a new key for it; the clear key is returned once, only here. */
   async createKey(tenantName: string, label?: string): Promise<{ key: string; prefix: string; tenantId: string }> {
@@ -55,6 +64,7 @@ export class ApiKeyRepository {
       where: { prefix, revokedAt: null },
       data: { revokedAt: new Date() },
     });
+    this.#recent.forget(prefix);
     return result.count > 0;
   }
 
@@ -62,14 +72,24 @@ export class ApiKeyRepository {
     return this.prisma.apiKey.count();
   }
 
-  /** The tenant an active key belongs to, or undefined for an unknown or revoked key. */
+  /**
+   * The tenant an active key belongs to, or undefined for an unknown or revoked key. A key that
+   * authenticated within the last KEY_LOOKUP_TTL_MS is not read again (RecentKeys).
+   */
   async authenticate(key: string): Promise<AuthenticatedTenant | undefined> {
-    const found = await this.prisma.apiKey.findUnique({ where: { keyHash: hashApiKey(key) }, include: { tenant: true } });
+    return this.#recent.get(hashApiKey(key));
+  }
+
+  async #lookup(keyHash: string): Promise<{ prefix: string; value: AuthenticatedTenant } | undefined> {
+    const found = await this.prisma.apiKey.findUnique({
+      where: { keyHash },
+      select: { id: true, prefix: true, tenantId: true, revokedAt: true, lastUsedAt: true, tenant: { select: { name: true } } },
+    });
     if (found === null || found.revokedAt !== null) return undefined;
     const now = Date.now();
     if (found.lastUsedAt === null || now - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.prisma.apiKey.update({ where: { id: found.id }, data: { lastUsedAt: new Date(now) } });
     }
-    return { tenantId: found.tenantId, tenantName: found.tenant.name, keyId: found.id };
+    return { prefix: found.prefix, value: { tenantId: found.tenantId, tenantName: found.tenant.name, keyId: found.id } };
   }
 }

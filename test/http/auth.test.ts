@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KEY_LOOKUP_TTL_MS } from '../../src/auth/recent-keys.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const UPLOADS_QUERY = '{ uploads(first: 5) { edges { node { id mediaName } } } }';
@@ -49,6 +51,40 @@ describe('authentication', () => {
     assert.deepEqual(ok.body.data, { uploads: { edges: [] } });
     assert.equal(await server.app.apiKeys.revokeKey(prefix), true);
     assertAuthFailure(await server.graphql(UPLOADS_QUERY, { key }));
+  });
+
+  it('refuses a key revoked elsewhere on every instance within a second', async (t) => {
+    assert.ok(KEY_LOOKUP_TTL_MS <= 500, 'a kept lookup leaves half of the second for the database read');
+    const second = await startTestServer('auth-second', { database: server.database, emulator: server.emulator });
+    try {
+      const { key, prefix } = await server.app.apiKeys.createKey('tenant-revoked-elsewhere');
+      const instances = [server, second];
+      // Both instances have just looked the key up (and keep it).
+      for (const instance of instances) assert.equal((await instance.graphql(UPLOADS_QUERY, { key })).status, 200);
+      // Revoked as the keys CLI of another process revokes it: in the database, no instance told.
+      await server.database.db.pool.query(`UPDATE "${server.database.schema}".api_keys SET revoked_at = now() WHERE prefix = $1`, [prefix]);
+      const revokedAt = performance.now();
+      const refusedAfterMs = await Promise.all(
+        instances.map(async (instance) => {
+          for (;;) {
+            const sentAt = performance.now();
+            const answer = await instance.graphql(UPLOADS_QUERY, { key });
+            if (answer.status === 401) return performance.now() - revokedAt;
+            // Accepted: only while the lookup made before the revocation may still be kept.
+            assert.ok(sentAt - revokedAt < KEY_LOOKUP_TTL_MS, `accepted ${Math.round(sentAt - revokedAt)} ms after the revocation`);
+            await sleep(20);
+          }
+        }),
+      );
+      t.diagnostic(`revoked key refused after ${refusedAfterMs.map((ms) => `${Math.round(ms)} ms`).join(' and ')} (two instances)`);
+      // Revoked here: forgotten at once on this instance.
+      const other = await server.app.apiKeys.createKey('tenant-revoked-here');
+      assert.equal((await server.graphql(UPLOADS_QUERY, { key: other.key })).status, 200);
+      assert.equal(await server.app.apiKeys.revokeKey(other.prefix), true);
+      assertAuthFailure(await server.graphql(UPLOADS_QUERY, { key: other.key }));
+    } finally {
+      await second.dispose();
+    }
   });
 
   it('stores keys hashed, never in clear', async () => {
