@@ -79,7 +79,7 @@ export function createApp(deps: AppDependencies): App {
   const uploadReader = new UploadRepository(db.prisma);
   const metrics = new UploadMetrics();
   const credentialSeal = sessionCredentialSeal(config.resume.credentialsKey, deps.pipeline.fallbackCredentials.secretKey);
-  const writer = new UploadWriter(db.prisma, db.schema, credentialSeal);
+  const writer = new UploadWriter(db, credentialSeal);
   const uploadService = new UploadService({
     reader: uploadReader,
     writer,

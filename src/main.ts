@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     claims: new InterruptedUploadClaims(db.prisma, db.schema),
     reader: new UploadRepository(db.prisma),
     cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(db.prisma, db.schema), pipeline, logger }),
-    writer: new UploadWriter(db.prisma, db.schema, credentialSeal),
+    writer: new UploadWriter(db, credentialSeal),
     pubsub: events.pubsub,
     logger,
     resumeTtlMs: config.resume.ttlMs,

@@ -1,5 +1,8 @@
 import type { SecretSeal } from '../auth/secret-seal.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Database } from './database.ts';
+import { UploadClaimStatement } from './upload-claim-statement.ts';
+import { UploadSuccessStatement } from './upload-success-statement.ts';
 import { afterSucceeded, lockFileIds } from './vod-event-store.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
 import { VodError } from '../errors/vod-error.ts';
@@ -8,8 +11,10 @@ import type { UploadKey } from '../domain/upload-key.ts';
 import type { FileRole, UploadRecord, UploadStatus } from '../domain/upload-record.ts';
 import type { ExpiringCredentials } from '../storage/object-store.ts';
 import { quoteIdent } from './migrate.ts';
+import { toUploadRecord, UPLOAD_RECORD_INCLUDE } from './upload-repository.ts';
 import { NO_SESSION_CREDENTIAL, openedCredentials, sealedColumns } from './session-credential-columns.ts';
 import { enqueueStorageCleanup } from './storage-cleanup-repository.ts';
+import { UploadStepStatement, type StartingObject, type StoredObject, type UploadColumns } from './upload-step-statement.ts';
 
 /** What is known of an upload before the first cloud call. */
 export type NewUploadFields = Pick<
@@ -31,7 +36,7 @@ export type NewUploadFields = Pick<
   readonly bytesTotal: number | null;
 };
 
-export type ClaimResult = { readonly kind: 'claimed' } | { readonly kind: 'succeeded-before' };
+export type ClaimResult = { readonly kind: 'claimed'; readonly record: UploadRecord } | { readonly kind: 'succeeded-before' };
 
 export interface ByteCounters {
   readonly bytesReceived: number;
@@ -52,17 +57,25 @@ export interface OpenMultipart {
  */
 export class UploadWriter {
   readonly #parts: string;
+  readonly #steps: UploadStepStatement;
 
   /**
-   * `schema`: the database schema the tables live in (for the one statement written in SQL);
-   * `seal`: encrypts the sessions' temporary keys at rest.
+   * `db`: Prisma for most writes, and its pg pool for the statements of a small upload's hot path
+   * (written in SQL); `seal`: encrypts the sessions' temporary keys at rest.
    */
+  readonly #claims: UploadClaimStatement;
+  readonly #successes: UploadSuccessStatement;
+  private readonly prisma: PrismaClient;
+
   constructor(
-    private readonly prisma: PrismaClient,
-    schema: string,
+    db: Pick<Database, 'prisma' | 'pool' | 'schema'>,
     private readonly seal: SecretSeal,
   ) {
-    this.#parts = `${quoteIdent(schema)}."upload_parts"`;
+    this.prisma = db.prisma;
+    this.#parts = `${quoteIdent(db.schema)}."upload_parts"`;
+    this.#steps = new UploadStepStatement(db.pool, db.schema);
+    this.#claims = new UploadClaimStatement(db.pool, db.schema);
+    this.#successes = new UploadSuccessStatement(db.pool, db.schema);
   }
 
   /**
@@ -76,16 +89,12 @@ export class UploadWriter {
       bytesTotal: toBigInt(fields.bytesTotal),
       instanceId,
     };
+    // A new id (the usual case): one statement, which answers the record as written.
+    const created = await this.#claims.insert(key, fields, instanceId);
+    if (created !== undefined) return { kind: 'claimed', record: created };
     const existing = await this.prisma.upload.findUnique({ where: { tenantId_id: key }, select: { status: true } });
-    if (existing === null) {
-      try {
-        await this.prisma.upload.create({ data: { ...key, ...data, status: 'PENDING' } });
-        return { kind: 'claimed' };
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        return this.claim(key, fields, instanceId);
-      }
-    }
+    // Gone between the two statements (a tenant's record is never deleted, but a test may): try again.
+    if (existing === null) return this.claim(key, fields, instanceId);
     if (existing.status === 'SUCCEEDED') return { kind: 'succeeded-before' };
     const retried = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({
@@ -112,18 +121,21 @@ export class UploadWriter {
           finishedAt: null,
         },
       });
-      if (moved.count === 1) {
-        await tx.storedFile.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: null } });
-        await tx.uploadPart.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id } });
-      }
-      return moved.count === 1;
+      if (moved.count !== 1) return undefined;
+      await tx.storedFile.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id, multipartUploadId: null } });
+      await tx.uploadPart.deleteMany({ where: { tenantId: key.tenantId, uploadId: key.id } });
+      return tx.upload.findUnique({ where: { tenantId_id: key }, include: UPLOAD_RECORD_INCLUDE });
     });
-    if (!retried) {
+    if (retried === undefined || retried === null) {
       throw new VodError('InvalidParameter', `An upload with id ${key.id} is already in progress.`, { uploadId: key.id });
     }
-    return { kind: 'claimed' };
+    return { kind: 'claimed', record: toUploadRecord(retried) };
   }
 
+  /**
+   * PENDING → UPLOADING with the session, and the objects about to be written (whose names are
+   * known now) recorded as starting: one statement.
+   */
   async markApplied(
     key: UploadKey,
     applied: {
@@ -136,13 +148,40 @@ export class UploadWriter {
       /** The session's temporary storage key, kept (sealed) for a resume; none without an expiry. */
       sessionCredentials: ExpiringCredentials | undefined;
     },
+    starting: readonly StartingObject[] = [],
   ): Promise<void> {
-    const { sessionCredentials, ...fields } = applied;
-    await this.move(key, 'UPLOADING', { ...fields, ...sealedColumns(this.seal, key, sessionCredentials) });
+    const credential = sealedColumns(this.seal, key, applied.sessionCredentials);
+    await this.#step(key, 'UPLOADING', {
+      vod_session_key: applied.vodSessionKey,
+      storage_bucket: applied.storageBucket,
+      bucket_region: applied.bucketRegion,
+      request_id: applied.requestId,
+      media_storage_path: applied.mediaStoragePath,
+      cover_storage_path: applied.coverStoragePath,
+      session_credential_id: credential.sessionCredentialId,
+      session_credential_sealed: credential.sessionCredentialSealed,
+      session_credential_expires_at: credential.sessionCredentialExpiresAt,
+    }, { starting });
   }
 
-  async markCommitting(key: UploadKey, counters: ByteCounters): Promise<void> {
-    await this.move(key, 'COMMITTING', countersData(counters));
+  /** UPLOADING → COMMITTING with the final counters, and the files stored since the last write: one statement. */
+  async markCommitting(key: UploadKey, counters: ByteCounters, stored: readonly StoredObject[] = []): Promise<void> {
+    await this.#step(key, 'COMMITTING', {
+      bytes_received: BigInt(counters.bytesReceived),
+      bytes_uploaded: BigInt(counters.bytesUploaded),
+      ...(counters.bytesTotal === undefined ? {} : { bytes_total: BigInt(counters.bytesTotal) }),
+    }, { stored });
+  }
+
+  /** Files storage acknowledged whole, in one statement. */
+  async recordFilesStored(key: UploadKey, stored: readonly StoredObject[]): Promise<void> {
+    await this.#steps.run(key, { stored });
+  }
+
+  async #step(key: UploadKey, to: UploadStatus, set: UploadColumns, files: { starting?: readonly StartingObject[]; stored?: readonly StoredObject[] }): Promise<void> {
+    if (!(await this.#steps.run(key, { move: { to, set }, ...files }))) {
+      throw new VodError('InternalError', `Upload ${key.id} could not move to ${to}.`, { uploadId: key.id });
+    }
   }
 
   async saveProgress(key: UploadKey, counters: ByteCounters): Promise<void> {
@@ -152,6 +191,7 @@ export class UploadWriter {
     });
   }
 
+  /** → SUCCEEDED with the FileId; answers the record as committed. */
   async markSucceeded(
     key: UploadKey,
     result: {
@@ -163,15 +203,23 @@ export class UploadWriter {
       requestId: string;
       counters: ByteCounters;
     },
-  ): Promise<void> {
+  ): Promise<UploadRecord> {
     const { counters, ...fields } = result;
-    await this.prisma.$transaction(async (tx) => {
+    const fast = await this.#successes.run(key, {
+      ...fields,
+      bytes: { received: counters.bytesReceived, uploaded: counters.bytesUploaded, total: counters.bytesTotal ?? counters.bytesReceived },
+    });
+    if (fast !== undefined) return fast;
+    const row = await this.prisma.$transaction(async (tx) => {
       // Events of this FileId may have come first (VOD emits NewFileUpload at CommitUpload): under
       // the FileId's lock, the upload takes its FileId and applies them, so none is missed.
       await lockFileIds(tx, [fields.fileId]);
       await this.move(key, 'SUCCEEDED', { ...fields, ...countersData(counters), ...NO_SESSION_CREDENTIAL, finishedAt: new Date() }, tx);
       await afterSucceeded(tx, key, fields.fileId);
+      return tx.upload.findUnique({ where: { tenantId_id: key }, include: UPLOAD_RECORD_INCLUDE });
     });
+    if (row === null) throw new VodError('ResourceNotFound', `Upload ${key.id} was not found.`, { uploadId: key.id });
+    return toUploadRecord(row);
   }
 
   /** The media was deleted from VOD (deleteMedia): deletedAt is set once, and kept. */
@@ -266,26 +314,6 @@ export class UploadWriter {
     await this.prisma.storedFile.updateMany({
       where: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path },
       data: { multipartUploadId: null, multipartIntent: false },
-    });
-  }
-
-  async recordFileStored(
-    key: UploadKey,
-    file: { role: FileRole; path: string; storageKey: string; bytes: number; sha256: string },
-  ): Promise<void> {
-    const where = { tenantId_uploadId_role_path: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path } };
-    const stored = {
-      storageKey: file.storageKey,
-      bytes: BigInt(file.bytes),
-      sha256: file.sha256,
-      storedAt: new Date(),
-      multipartUploadId: null,
-      multipartIntent: false,
-    };
-    await this.prisma.storedFile.upsert({
-      where,
-      create: { tenantId: key.tenantId, uploadId: key.id, role: file.role, path: file.path, ...stored },
-      update: stored,
     });
   }
 
@@ -474,8 +502,4 @@ function countersData(counters: ByteCounters): Record<string, bigint> {
 
 function toBigInt(value: number | null): bigint | null {
   return value === null ? null : BigInt(value);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 }

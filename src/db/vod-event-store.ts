@@ -94,8 +94,13 @@ async function completeDirectUpload(tx: Tx, event: VodEvent, directLink: DirectU
 /** Serialises the transactions that touch these FileIds (events, and an upload recording its FileId). */
 export async function lockFileIds(tx: Tx, fileIds: readonly string[]): Promise<void> {
   for (const fileId of [...fileIds].sort()) {
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`vod-file:${fileId}`}, 0))::text AS locked`;
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${fileIdLockKey(fileId)}, 0))::text AS locked`;
   }
+}
+
+/** The advisory lock's name for a FileId (hashed with hashtextextended(…, 0)), wherever it is taken. */
+export function fileIdLockKey(fileId: string): string {
+  return `vod-file:${fileId}`;
 }
 
 /**

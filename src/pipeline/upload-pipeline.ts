@@ -71,6 +71,12 @@ export interface AppliedUpload {
   readonly requestId: string;
   /** The session's temporary storage key when ApplyUpload granted one with an expiry (secret: never log it). */
   readonly sessionCredentials?: ExpiringCredentials | undefined;
+  /**
+   * The objects the upload is going to write whose names are known now (the media, the segments,
+   * a cover already read); none of them is written before onApplied has resolved. Each is still
+   * announced by onObjectStarting before it is written.
+   */
+  readonly objects: ReadonlyArray<{ readonly role: FileRole; readonly path: string; readonly key: string }>;
 }
 
 /** A multipart upload of one file, with enough to abort it after a restart. */
@@ -219,7 +225,9 @@ async function uploadWithProgress(args: {
   });
   throwIfCanceled(signal);
   const session = await callApi(() => vod.applyUpload(request.apply, { signal }), apiRetry, signal);
-  await hooks.onApplied?.(appliedUpload(request, session));
+  const lateCover = coverComesLate(input);
+  const known = plan.filter((file) => file.role !== 'COVER' || (!lateCover && input.cover?.fileName !== undefined));
+  await hooks.onApplied?.(appliedUpload(request, session, known.map((file) => ({ role: file.role, path: file.path, key: keyFor(file, session) }))));
 
   progress.setPhase('uploading');
   const store = deps.openObjectStore({
@@ -228,7 +236,6 @@ async function uploadWithProgress(args: {
     credentials: session.tempCertificate ?? deps.fallbackCredentials,
   });
   const files: StoredFile[] = [];
-  const lateCover = coverComesLate(input);
   let heldCover: HeldCover | undefined;
   for (const file of plan) {
     if (file.role === 'COVER' && lateCover) {
@@ -406,7 +413,7 @@ export function callApi<T>(call: () => Promise<T>, policy: RetryPolicy, signal: 
   return retryWithBackoff(call, { policy, signal });
 }
 
-function appliedUpload(request: UploadRequest, session: UploadSession): AppliedUpload {
+function appliedUpload(request: UploadRequest, session: UploadSession, objects: AppliedUpload['objects']): AppliedUpload {
   return {
     region: request.region,
     vodSessionKey: session.vodSessionKey,
@@ -416,6 +423,7 @@ function appliedUpload(request: UploadRequest, session: UploadSession): AppliedU
     coverStoragePath: session.coverStoragePath,
     requestId: session.requestId,
     sessionCredentials: expiringCredentials(session.tempCertificate),
+    objects,
   };
 }
 

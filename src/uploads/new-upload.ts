@@ -25,7 +25,8 @@ export interface UploadMediaRequest extends IncomingFiles {
 
 /**
  * uploadMedia once admitted: checks every field before a file is waited for, writes the PENDING
- * record (or answers a repeat of a finished id with its record), and runs the upload.
+ * record (or answers a repeat of a finished id with its record, once its files are drained), and
+ * runs the upload.
  */
 export async function startNewUpload(
   request: UploadMediaRequest,
@@ -41,11 +42,6 @@ export async function startNewUpload(
     { maxFileBytes: deps.maxFileBytes },
   );
   const key: UploadKey = { tenantId: request.tenantId, id };
-  const existing = await deps.reader.find(key.tenantId, id);
-  if (existing?.status === 'SUCCEEDED') {
-    await discardFiles(request);
-    return existing;
-  }
   const sources = await arrangeSources(request, {
     maxFileBytes: deps.maxFileBytes,
     maxBufferedCoverBytes: MAX_BUFFERED_COVER_BYTES,
@@ -78,11 +74,17 @@ export async function startNewUpload(
   }
   const pipelineRun: PipelineRun = ({ signal, hooks }) =>
     uploadMedia(
-      { fields, media: sources.media, cover: sources.cover, segments: sources.segments, mediaSizeHint: request.mediaSize },
+      {
+        fields,
+        media: sources.media,
+        cover: sources.cover,
+        segments: sources.segments,
+        mediaSizeHint: request.mediaSize,
+      },
       deps.pipeline,
       { signal, hooks },
     );
-  return runner.run(key, request.signal, control, pipelineRun);
+  return runner.run(key, control, pipelineRun, { clientSignal: request.signal, claimed: claim.record });
 }
 
 /** What the PENDING record holds: the request as VOD will get it. */

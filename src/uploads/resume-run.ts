@@ -123,7 +123,7 @@ export class ResumeRun {
         this.deps.pipeline,
         { signal, hooks },
       );
-    return this.runner.run(key, request.signal, control, pipelineRun);
+    return this.runner.run(key, control, pipelineRun, { clientSignal: request.signal });
   }
 
   /** Why a resume could not claim the upload, as the error the client gets. */

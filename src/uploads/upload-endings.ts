@@ -53,7 +53,7 @@ export class UploadEndings {
     const bytes = result.files.reduce((sum, file) => sum + file.bytes, 0);
     const counters: ByteCounters = { bytesReceived: bytes, bytesUploaded: bytes, bytesTotal: bytes };
     await tracker.settle();
-    await this.deps.writer.markSucceeded(key, {
+    const record = await this.deps.writer.markSucceeded(key, {
       fileId: result.fileId,
       mediaUrl: result.mediaUrl,
       coverUrl: result.coverUrl ?? null,
@@ -61,7 +61,6 @@ export class UploadEndings {
       requestId: result.requestId,
       counters,
     });
-    const record = await mustFind(this.deps.reader, key);
     this.deps.metrics.uploadEnded('SUCCEEDED');
     publishSnapshot(this.deps.pubsub, record);
     return record;

@@ -43,11 +43,18 @@ export class UploadRunner {
     private readonly cancels: CancelFanout,
   ) {}
 
-  async run(key: UploadKey, clientSignal: AbortSignal, control: RunControl, pipelineRun: PipelineRun): Promise<UploadRecord> {
+  /** `request.claimed`: the record as the claim wrote it; read here when not given. */
+  async run(
+    key: UploadKey,
+    control: RunControl,
+    pipelineRun: PipelineRun,
+    request: { readonly clientSignal: AbortSignal; readonly claimed?: UploadRecord | undefined },
+  ): Promise<UploadRecord> {
+    const { clientSignal, claimed } = request;
     const { controllers } = control;
     const controller = controllers.upload;
     // Read before anything is registered: if the database fails here, nothing is left behind.
-    const initial = await mustFind(this.deps.reader, key);
+    const initial = claimed ?? (await mustFind(this.deps.reader, key));
     const start = control.sha256Start;
     const state: RunState = {
       key,
@@ -121,20 +128,33 @@ export class UploadRunner {
   private hooks(state: RunState, resumable: () => boolean): UploadHooks {
     const { key, tracker, partRecords, sha256AtPartEnds } = state;
     const { writer, metrics } = this.deps;
+    /** Files that went by multipart upload (role/path). */
+    const multipartFiles = new Set<string>();
     return {
       onApplied: (applied) => tracker.applied(applied),
-      onObjectStarting: (file) => writer.recordObjectStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
+      onObjectStarting: (file) =>
+        tracker.recordedAsStarting(file) ? undefined : writer.recordObjectStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
       onCommitted: (commit) => tracker.committed(commit),
       onProgress: (progress: UploadProgress) => tracker.progress(progress),
       onPartRetry: () => metrics.partRetried(),
-      onMultipartCreating: (file) => writer.recordMultipartStarting(key, { role: file.role, path: file.path, storageKey: file.key }),
+      onMultipartCreating: (file) => {
+        multipartFiles.add(`${file.role}/${file.path}`);
+        return writer.recordMultipartStarting(key, { role: file.role, path: file.path, storageKey: file.key });
+      },
       onMultipartCreated: (file) =>
         writer.recordMultipartStarted(key, { role: file.role, path: file.path, storageKey: file.key, multipartUploadId: file.uploadId }),
       onMultipartFinished: (file, outcome) =>
         outcome === 'abort-failed' || outcome === 'kept' ? undefined : writer.recordMultipartClosed(key, file),
       onFileStored: (file) => {
         if (file.role === 'MEDIA') state.mediaStored = true;
-        return writer.recordFileStored(key, { role: file.role, path: file.path, storageKey: file.key, bytes: file.bytes, sha256: file.sha256 });
+        // A file stored by a single PUT, recorded as starting with the session, goes with the next
+        // write (COMMITTING). Any other (a multipart upload, a resumed one) is recorded at once:
+        // recovery must not pause an upload whose media is complete.
+        const byOnePut = tracker.recordedAsStarting(file) && !multipartFiles.has(`${file.role}/${file.path}`);
+        return tracker.fileStored(
+          { role: file.role, path: file.path, storageKey: file.key, bytes: file.bytes, sha256: file.sha256 },
+          { writeNow: !byOnePut },
+        );
       },
       onMediaPartStored: state.resumeEnabled
         ? (part) => {

@@ -1,4 +1,6 @@
+import type { StoredObject } from '../db/upload-step-statement.ts';
 import type { ByteCounters, UploadWriter } from '../db/upload-writer.ts';
+import type { FileRole } from '../domain/upload-record.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UploadMetrics } from '../metrics/upload-metrics.ts';
@@ -28,7 +30,13 @@ export class UploadTracker {
   #record: UploadRecord;
   #writes: Promise<void> = Promise.resolve();
   #lastPublished = 0;
-  #lastPersisted = 0;
+  /** From the start: the counters are first written a second in (a small upload ends before). */
+  #lastPersisted = Date.now();
+  /** Objects recorded as starting with the session (role, path → storage key). */
+  readonly #announced = new Map<string, string>();
+  /** Files stored and not yet written: they go with the next status write, or on their own a moment later. */
+  #storedUnwritten: StoredObject[] = [];
+  #storedFlushScheduled = false;
 
   constructor(
     private readonly key: UploadKey,
@@ -50,20 +58,51 @@ export class UploadTracker {
     };
   }
 
-  /** ApplyUpload granted a session: recorded before any object is stored. */
+  /** ApplyUpload granted a session: recorded, with the objects it announced as starting, before any object is stored. */
   async applied(applied: AppliedUpload): Promise<void> {
     await this.settle();
-    await this.deps.writer.markApplied(this.key, {
-      vodSessionKey: applied.vodSessionKey,
-      storageBucket: applied.storageBucket,
-      bucketRegion: applied.storageRegion,
-      requestId: applied.requestId,
-      mediaStoragePath: applied.mediaStoragePath,
-      coverStoragePath: applied.coverStoragePath ?? null,
-      sessionCredentials: applied.sessionCredentials,
-    });
+    const starting = applied.objects.map((object) => ({ role: object.role, path: object.path, storageKey: object.key }));
+    await this.deps.writer.markApplied(
+      this.key,
+      {
+        vodSessionKey: applied.vodSessionKey,
+        storageBucket: applied.storageBucket,
+        bucketRegion: applied.storageRegion,
+        requestId: applied.requestId,
+        mediaStoragePath: applied.mediaStoragePath,
+        coverStoragePath: applied.coverStoragePath ?? null,
+        sessionCredentials: applied.sessionCredentials,
+      },
+      starting,
+    );
+    for (const object of starting) this.#announced.set(fileName(object.role, object.path), object.storageKey);
     this.update({ status: 'UPLOADING', requestId: applied.requestId });
     this.publish();
+  }
+
+  /** Whether the object was recorded as starting, under this key, with the session. */
+  recordedAsStarting(object: { role: FileRole; path: string; key: string }): boolean {
+    return this.#announced.get(fileName(object.role, object.path)) === object.key;
+  }
+
+  /**
+   * A file is stored whole. With `writeNow` the write is made at once (and awaited); otherwise it
+   * goes with the next status write (COMMITTING, right after the last file) or, if none comes in
+   * this turn of the event loop, on its own. Its object was recorded as starting before it was
+   * written, so until then a failure still deletes it.
+   */
+  async fileStored(file: StoredObject, options: { readonly writeNow: boolean }): Promise<void> {
+    this.#storedUnwritten.push(file);
+    if (options.writeNow) {
+      await this.settle();
+      return;
+    }
+    if (this.#storedFlushScheduled) return;
+    this.#storedFlushScheduled = true;
+    setImmediate(() => {
+      this.#storedFlushScheduled = false;
+      this.#flushStored();
+    });
   }
 
   /** CommitUpload succeeded before a late cover is set: the FileId is recorded at once. */
@@ -89,7 +128,7 @@ export class UploadTracker {
     const now = Date.now();
     if (committing) {
       const counters = this.counters();
-      this.enqueue(() => this.deps.writer.markCommitting(this.key, counters), { fatal: true });
+      this.enqueue(() => this.deps.writer.markCommitting(this.key, counters, this.#takeStored()), { fatal: true });
       this.#lastPersisted = now;
       this.publish();
       return;
@@ -107,9 +146,24 @@ export class UploadTracker {
     publishSnapshot(this.deps.pubsub, this.#record);
   }
 
-  /** Waits for every queued write; a failed status write is rethrown here. */
+  /** Writes what is still unwritten and waits for every queued write; a failed status write is rethrown here. */
   async settle(): Promise<void> {
+    this.#flushStored();
     await this.#writes;
+  }
+
+  #flushStored(): void {
+    if (this.#storedUnwritten.length === 0) return;
+    this.enqueue(async () => {
+      const stored = this.#takeStored();
+      if (stored.length > 0) await this.deps.writer.recordFilesStored(this.key, stored);
+    }, { fatal: true });
+  }
+
+  #takeStored(): StoredObject[] {
+    const taken = this.#storedUnwritten;
+    this.#storedUnwritten = [];
+    return taken;
   }
 
   private update(changes: Partial<UploadRecord>): void {
@@ -123,4 +177,8 @@ export class UploadTracker {
     // Handled here so the process never sees an unhandled rejection; settle() still rethrows it.
     this.#writes.catch(() => undefined);
   }
+}
+
+function fileName(role: FileRole, path: string): string {
+  return `${role}\u0000${path}`;
 }

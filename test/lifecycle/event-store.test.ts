@@ -47,7 +47,7 @@ const finished = (fileId: string, taskId: string, failed = false) => ({
 
 /** An upload past CommitUpload with `fileId` (and a task flow when `procedure`), written as the service does. */
 async function committedUpload(fileId: string, procedure: string | null) {
-  const writer = new UploadWriter(database.db.prisma, database.schema, SecretSeal.derivedFrom('event-store'));
+  const writer = new UploadWriter(database.db, SecretSeal.derivedFrom('event-store'));
   const key = { tenantId, id: randomUUID() };
   await writer.claim(
     key,

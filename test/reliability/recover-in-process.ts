@@ -29,7 +29,7 @@ export function recoverInProcess(
   return recoverInterruptedUploads(instanceId, {
     claims: new InterruptedUploadClaims(prisma, database.schema),
     reader: new UploadRepository(prisma),
-    writer: new UploadWriter(prisma, database.schema, SecretSeal.derivedFrom(emulator.secretKey)),
+    writer: new UploadWriter(database.db, SecretSeal.derivedFrom(emulator.secretKey)),
     cleaner: new StorageCleaner({ queue: new StorageCleanupRepository(prisma, database.schema), pipeline, logger }),
     pubsub: target.pubsub,
     logger,
