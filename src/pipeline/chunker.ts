@@ -25,6 +25,13 @@ export interface ChunkOptions {
   readonly onBytesCopied?: ((bytes: Buffer) => void) | undefined;
   /** Number of the first part (a resumed upload continues after the parts it kept). Default 1. */
   readonly firstPartNumber?: number | undefined;
+  /**
+   * The bytes the file is expected to hold, when known (a size hint, or a bound from the request's
+   * Content-Length). When it is below the first part's size, the first buffer is only that large
+   * (a small file takes its size, not a part); should more bytes come, it grows to the part size
+   * (one copy), so a part is never cut short of the sizer's size but at the end.
+   */
+  readonly expectedBytes?: number | undefined;
 }
 
 /**
@@ -37,9 +44,11 @@ export interface ChunkOptions {
  * (return/throw) ends the iteration of the source, which destroys a Readable.
  */
 export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: ChunkOptions): AsyncGenerator<Part> {
-  const { sizer, pool, gauge, onBytesRead, onBytesCopied } = options;
+  const { sizer, pool, gauge, onBytesRead, onBytesCopied, expectedBytes } = options;
   const allocate = (size: number): Promise<Buffer> | Buffer => pool?.acquire(size) ?? Buffer.allocUnsafe(size);
   const firstPartNumber = options.firstPartNumber ?? 1;
+  const firstBufferBytes = (partBytes: number): number =>
+    expectedBytes === undefined || !(expectedBytes >= 0) ? partBytes : Math.min(partBytes, Math.max(1, Math.ceil(expectedBytes)));
   let partNumber = firstPartNumber;
   let buffer: Buffer | undefined;
   let filled = 0;
@@ -51,13 +60,22 @@ export async function* chunkParts(source: AsyncIterable<Uint8Array>, options: Ch
     onBytesRead?.(rest.byteLength);
     while (rest.byteLength > 0) {
       if (buffer === undefined && partNumber > MAX_PARTS) throw tooManyParts(sizer);
-      buffer ??= await allocate(sizer.sizeOf(partNumber));
+      const partBytes = sizer.sizeOf(partNumber);
+      if (buffer === undefined) {
+        buffer = await allocate(partNumber === firstPartNumber ? firstBufferBytes(partBytes) : partBytes);
+      } else if (filled === buffer.length) {
+        // The file is larger than expected: its first buffer grows to the part size.
+        const grown = await allocate(partBytes);
+        grown.set(buffer.subarray(0, filled), 0);
+        pool?.release(buffer);
+        buffer = grown;
+      }
       const copied = Math.min(rest.byteLength, buffer.length - filled);
       buffer.set(rest.subarray(0, copied), filled);
       onBytesCopied?.(buffer.subarray(filled, filled + copied));
       filled += copied;
       rest = rest.subarray(copied);
-      if (filled === buffer.length) {
+      if (filled === partBytes) {
         yield { partNumber, data: buffer };
         partNumber += 1;
         buffer = undefined;

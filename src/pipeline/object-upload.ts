@@ -44,6 +44,8 @@ export interface ObjectUploadOptions {
   readonly key: string;
   readonly source: AsyncIterable<Uint8Array>;
   readonly sizer: PartSizer;
+  /** The bytes the source is expected to hold, when known: a small file then takes a buffer of its size (see chunkParts). */
+  readonly expectedBytes?: number | undefined;
   readonly concurrency: number;
   readonly retryPolicy: RetryPolicy;
   readonly signal?: AbortSignal | undefined;
@@ -103,6 +105,7 @@ export async function uploadObject(options: ObjectUploadOptions): Promise<Stored
     onBytesRead: options.onBytesRead,
     onBytesCopied: (bytes) => digest.update(bytes),
     firstPartNumber: kept.length + 1,
+    expectedBytes: kept.length === 0 ? options.expectedBytes : undefined,
   });
   // Noted only when someone records parts: an upload that cannot be resumed pays nothing for it.
   const ends: PartEnds | undefined = options.onPartStored === undefined ? undefined : new Map();

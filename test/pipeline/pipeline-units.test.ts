@@ -59,6 +59,39 @@ describe('pipeline chunker', () => {
     await counted.return(undefined);
   });
 
+  it('gives a file expected to be small a buffer of its size, and grows it when more comes', async () => {
+    // [expected, sent]: exact, over-estimated, under-estimated (a wrong hint), empty, zero expected.
+    for (const [expected, total] of [
+      [300_000, 300_000],
+      [400_000, 300_000],
+      [300_000, 3 * MiB + 7],
+      [0, 0],
+      [0, 70_000],
+    ] as const) {
+      const pool = new PartBufferPool(3);
+      const allocations: number[] = [];
+      const acquire = pool.acquire.bind(pool);
+      pool.acquire = async (size: number) => {
+        allocations.push(size);
+        return acquire(size);
+      };
+      const parts: Part[] = [];
+      for await (const part of chunkParts(chunksOf(total, 65_000), { sizer, pool, expectedBytes: expected })) {
+        parts.push({ partNumber: part.partNumber, data: Buffer.from(part.data) });
+        pool.release(part.data);
+      }
+      const label = `expected ${expected}, sent ${total}`;
+      // An empty file is one empty part.
+      assert.equal(allocations[0], total === 0 ? 0 : Math.min(MiB, Math.max(1, expected)), `${label}: first buffer`);
+      assert.ok(Math.max(...allocations) <= MiB, label);
+      // However wrong the expectation, parts are the sizer's size but the last.
+      parts.slice(0, -1).forEach((part) => assert.equal(part.data.length, MiB, label));
+      const joined = Buffer.concat(parts.map((part) => part.data));
+      assert.equal(joined.length, total, label);
+      for (let i = 0; i < total; i += 4099) assert.equal(joined[i], i % 251, label);
+    }
+  });
+
   it('destroys the source when iteration stops early', async () => {
     const source = chunksOf(10 * MiB, 64 * 1024);
     for await (const part of chunkParts(source, { sizer })) {
