@@ -1,9 +1,8 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { statusesBefore } from '../domain/transitions.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
 import type { UploadRecord } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
-import { queryPrepared } from './prepared-query.ts';
 import { toUploadRecord } from './upload-repository.ts';
 import { storedFilesFromJson, storedFilesJsonSql, uploadRowFromSql, type StoredFileJson } from './upload-sql-row.ts';
 import { fileIdLockKey } from './vod-event-store.ts';
@@ -18,68 +17,59 @@ export interface SucceededFields {
 }
 
 /**
- * The common case of an upload's success in three round trips: under the FileId's lock (as the
- * event consumer takes it), the move to SUCCEEDED (QUEUED processing when a task flow was asked
- * for), which also tells whether the tenant has endpoints for upload.succeeded and whether events
- * of the FileId came first; with neither, it commits and answers the record. Otherwise it rolls
- * back and answers undefined: the caller takes the general path (the webhook outbox, the waiting
- * events), which this one must equal in effect.
+ * The common case of an upload's success in one round trip: one simple query of two statements,
+ * which Postgres runs as one transaction, each statement with a snapshot of its own: the FileId's
+ * lock (as the event consumer takes it), then the move to SUCCEEDED (QUEUED processing when a task
+ * flow was asked for), made only when the tenant has no endpoint for upload.succeeded and no event
+ * of the FileId came first (the second statement sees every event committed before the lock).
+ * Answers the record, or undefined when no row moved: the caller takes the general path (the
+ * webhook outbox, the waiting events, a status that does not allow the move), which this one must
+ * equal in effect. A simple query takes no parameters: every value is a literal escaped by
+ * node-postgres (escapeLiteral) or a number checked here.
  */
 export class UploadSuccessStatement {
-  readonly #text: string;
+  readonly #uploads: string;
+  readonly #endpoints: string;
+  readonly #events: string;
+  readonly #files: string;
 
   constructor(
     private readonly pool: pg.Pool,
     schema: string,
   ) {
     const q = quoteIdent(schema);
-    this.#text = `UPDATE ${q}."uploads" u SET status = 'SUCCEEDED', file_id = $3, media_url = $4, cover_url = $5,
-        cover_type = coalesce($6, u.cover_type), request_id = $7, bytes_received = $8, bytes_uploaded = $9, bytes_total = $10,
-        session_credential_id = NULL, session_credential_sealed = NULL, session_credential_expires_at = NULL,
-        finished_at = $11, updated_at = now(),
-        processing_status = CASE WHEN u.procedure IS NOT NULL AND u.processing_status = 'NONE' THEN 'QUEUED' ELSE u.processing_status END
-      WHERE u.tenant_id = $1::uuid AND u.id = $2::uuid AND u.status::text = ANY($12::text[])
-      RETURNING u.*,
-        (SELECT count(*)::int FROM ${q}."webhook_endpoints" e
-          WHERE e.tenant_id = u.tenant_id AND e.enabled AND 'UPLOAD_SUCCEEDED' = ANY(e.events)) AS succeeded_endpoints,
-        EXISTS (SELECT 1 FROM ${q}."vod_events" v WHERE v.file_id = $3 AND v.applied_at IS NULL) AS events_waiting,
-        ${storedFilesJsonSql(`${q}."stored_files"`, 'u')} AS stored_files_json`;
+    this.#uploads = `${q}."uploads"`;
+    this.#endpoints = `${q}."webhook_endpoints"`;
+    this.#events = `${q}."vod_events"`;
+    this.#files = `${q}."stored_files"`;
   }
 
   async run(key: UploadKey, fields: SucceededFields): Promise<UploadRecord | undefined> {
-    const client = await this.pool.connect();
-    let failure: unknown;
-    try {
-      // BEGIN and the lock in one round trip; the update that follows sees every event committed before it.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(fileIdLockKey(fields.fileId))}, 0))`);
-      const [row] = await queryPrepared<Record<string, unknown>>(client, this.#text, [
-        key.tenantId,
-        key.id,
-        fields.fileId,
-        fields.mediaUrl,
-        fields.coverUrl,
-        fields.coverType ?? null,
-        fields.requestId,
-        fields.bytes.received,
-        fields.bytes.uploaded,
-        fields.bytes.total,
-        new Date(),
-        statusesBefore('SUCCEEDED'),
-      ]);
-      if (row === undefined || row['succeeded_endpoints'] !== 0 || row['events_waiting'] !== false) {
-        await client.query('ROLLBACK');
-        return undefined;
-      }
-      await client.query('COMMIT');
-      const { succeeded_endpoints: _endpoints, events_waiting: _waiting, stored_files_json: files, ...upload } = row;
-      return toUploadRecord({ ...uploadRowFromSql(upload), files: storedFilesFromJson(files as StoredFileJson[]) });
-    } catch (error) {
-      failure = error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      // A connection that failed mid-transaction is not given back to the pool.
-      client.release(failure instanceof Error ? failure : undefined);
-    }
+    const text = (value: string | null): string => (value === null ? 'NULL' : pg.escapeLiteral(value));
+    const count = (value: number): string => {
+      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`not a byte count: ${value}`);
+      return String(value);
+    };
+    const fileId = text(fields.fileId);
+    const from = statusesBefore('SUCCEEDED').map((status) => text(status)).join(', ');
+    const results = (await this.pool.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended(${text(fileIdLockKey(fields.fileId))}, 0));
+       UPDATE ${this.#uploads} u SET status = 'SUCCEEDED', file_id = ${fileId}, media_url = ${text(fields.mediaUrl)},
+         cover_url = ${text(fields.coverUrl)}, cover_type = coalesce(${text(fields.coverType ?? null)}, u.cover_type),
+         request_id = ${text(fields.requestId)}, bytes_received = ${count(fields.bytes.received)},
+         bytes_uploaded = ${count(fields.bytes.uploaded)}, bytes_total = ${count(fields.bytes.total)},
+         session_credential_id = NULL, session_credential_sealed = NULL, session_credential_expires_at = NULL,
+         finished_at = ${text(new Date().toISOString())}::timestamptz, updated_at = now(),
+         processing_status = CASE WHEN u.procedure IS NOT NULL AND u.processing_status = 'NONE' THEN 'QUEUED' ELSE u.processing_status END
+       WHERE u.tenant_id = ${text(key.tenantId)}::uuid AND u.id = ${text(key.id)}::uuid AND u.status::text IN (${from})
+         AND NOT EXISTS (SELECT 1 FROM ${this.#endpoints} e
+                         WHERE e.tenant_id = u.tenant_id AND e.enabled AND 'UPLOAD_SUCCEEDED' = ANY(e.events))
+         AND NOT EXISTS (SELECT 1 FROM ${this.#events} v WHERE v.file_id = ${fileId} AND v.applied_at IS NULL)
+       RETURNING u.*, ${storedFilesJsonSql(this.#files, 'u')} AS stored_files_json`,
+    )) as unknown as pg.QueryResult[];
+    const row = results[1]?.rows[0] as Record<string, unknown> | undefined;
+    if (row === undefined) return undefined;
+    const { stored_files_json: files, ...upload } = row;
+    return toUploadRecord({ ...uploadRowFromSql(upload), files: storedFilesFromJson(files as StoredFileJson[]) });
   }
 }
