@@ -65,6 +65,19 @@ async function processingOf(key: { tenantId: string; id: string }) {
 }
 
 describe('VOD event store', () => {
+  it('applies an event that races the upload\'s success, whichever commits first', async () => {
+    const store = new VodEventStore(database.db.prisma);
+    for (let round = 0; round < 25; round += 1) {
+      const fileId = `race-${randomUUID()}`;
+      const upload = await committedUpload(fileId, 'flow');
+      const event = parseVodEvent(newFileUpload(fileId, `task-${round}`));
+      // Both at once, in either order of start: the FileId's lock decides, and nothing is missed.
+      await (round % 2 === 0 ? Promise.all([store.record(event, undefined), upload.succeed()]) : Promise.all([upload.succeed(), store.record(event, undefined)]));
+      const processing = await processingOf(upload.key);
+      assert.deepEqual([processing.status, processing.taskId], ['PROCESSING', `task-${round}`], `round ${round}`);
+    }
+  });
+
   it('applies events that came before the upload learned its FileId, once it does', async () => {
     const store = new VodEventStore(database.db.prisma);
     const fileId = `f-${randomUUID()}`;
