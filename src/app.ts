@@ -103,7 +103,7 @@ export function createApp(deps: AppDependencies): App {
     config.vodEvents === 'pull'
       ? new VodEventConsumer({
           api: deps.vodMediaFor(config.vod.region),
-          store: new VodEventStore(db.prisma, (sourceContext) => parseDirectSourceContext(sourceContext, deps.pipeline.fallbackCredentials.secretKey)),
+          store: new VodEventStore(db, (sourceContext) => parseDirectSourceContext(sourceContext, deps.pipeline.fallbackCredentials.secretKey)),
           reader: uploadReader,
           pubsub: deps.events.pubsub,
           metrics,

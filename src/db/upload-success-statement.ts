@@ -5,7 +5,7 @@ import type { UploadRecord } from '../domain/upload-record.ts';
 import { quoteIdent } from './migrate.ts';
 import { toUploadRecord } from './upload-repository.ts';
 import { storedFilesFromJson, storedFilesJsonSql, uploadRowFromSql, type StoredFileJson } from './upload-sql-row.ts';
-import { fileIdLockKey } from './vod-event-store.ts';
+import { fileIdLockKey } from './file-id-lock.ts';
 
 export interface SucceededFields {
   readonly fileId: string;

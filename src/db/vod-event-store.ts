@@ -1,4 +1,7 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Database } from './database.ts';
+import { EffectFreeEventStatement } from './effect-free-event-statement.ts';
+import { fileIdLockKey } from './file-id-lock.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
 import { eventTypeName, parseVodEvent, type VodEvent } from '../events/vod-event.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
@@ -28,13 +31,21 @@ export type DirectUploadLink = (sourceContext: string) => UploadKey | undefined;
  * and the upload learning its FileId (markSucceeded) never miss each other.
  */
 export class VodEventStore {
+  private readonly prisma: PrismaClient;
+  readonly #effectFree: EffectFreeEventStatement;
+
   constructor(
-    private readonly prisma: PrismaClient,
+    db: Pick<Database, 'prisma' | 'pool' | 'schema'>,
     /** Ties a NewFileUpload to the direct upload its SourceContext names (only the service can write one). */
     private readonly directLink?: DirectUploadLink,
-  ) {}
+  ) {
+    this.prisma = db.prisma;
+    this.#effectFree = new EffectFreeEventStatement(db.pool, db.schema);
+  }
 
   async record(event: VodEvent, subAppId: number | undefined): Promise<RecordedEvent> {
+    // The common event changes no upload: recorded (and linked) in one round trip.
+    if (this.#changesNoUpload(event)) return { duplicate: !(await this.#effectFree.record(event, subAppId)), changed: [] };
     return this.prisma.$transaction(async (tx) => {
       const fileIds = fileIdsOf(event);
       await lockFileIds(tx, fileIds);
@@ -60,6 +71,12 @@ export class VodEventStore {
       }
       return { duplicate: false, changed };
     });
+  }
+
+  /** A NewFileUpload with no task flow that completes no direct upload: applyToUploads does nothing with it. */
+  #changesNoUpload(event: VodEvent): event is VodEvent & { type: 'NewFileUpload' } {
+    if (event.type !== 'NewFileUpload' || event.procedureTaskId !== undefined) return false;
+    return event.sourceContext === undefined || this.directLink === undefined || this.directLink(event.sourceContext) === undefined;
   }
 }
 
@@ -96,11 +113,6 @@ export async function lockFileIds(tx: Tx, fileIds: readonly string[]): Promise<v
   for (const fileId of [...fileIds].sort()) {
     await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${fileIdLockKey(fileId)}, 0))::text AS locked`;
   }
-}
-
-/** The advisory lock's name for a FileId (hashed with hashtextextended(…, 0)), wherever it is taken. */
-export function fileIdLockKey(fileId: string): string {
-  return `vod-file:${fileId}`;
 }
 
 /**

@@ -65,8 +65,30 @@ async function processingOf(key: { tenantId: string; id: string }) {
 }
 
 describe('VOD event store', () => {
+  it('records an event that changes no upload once, linked to its upload whichever commits first', async () => {
+    const store = new VodEventStore(database.db);
+    for (let round = 0; round < 20; round += 1) {
+      const fileId = `plain-${round}-${randomUUID()}`;
+      const upload = await committedUpload(fileId, null);
+      // No task flow (no ProcedureTaskId): nothing to apply but the link; a hostile name inside.
+      const raw = { ...newFileUpload(fileId), FileUploadEvent: { FileId: fileId, MediaBasicInfo: { Name: `it's \\ "x" \u00e9 ${round}` } } };
+      const event = parseVodEvent(raw);
+      const [first] = await (round % 2 === 0
+        ? Promise.all([store.record(event, 1500000001), upload.succeed()])
+        : Promise.all([upload.succeed(), store.record(event, 1500000001)]).then(([, recorded]) => [recorded]));
+      assert.deepEqual(first, { duplicate: false, changed: [] }, `round ${round}`);
+      assert.deepEqual(await store.record(parseVodEvent(raw), 1500000001), { duplicate: true, changed: [] }, 'a redelivery changes nothing');
+      const row = await database.db.prisma.vodEvent.findUniqueOrThrow({ where: { dedupeKey: `NewFileUpload:${fileId}` } });
+      assert.equal(row.uploadId, upload.key.id, `round ${round}: linked`);
+      assert.ok(row.appliedAt !== null);
+      assert.equal(row.subAppId, 1500000001);
+      assert.deepEqual(row.payload, (({ EventHandle: _handle, ...rest }) => rest)(raw), 'the payload is stored as sent (less its handle)');
+      assert.equal((await processingOf(upload.key)).status, 'NONE');
+    }
+  });
+
   it('applies an event that races the upload\'s success, whichever commits first', async () => {
-    const store = new VodEventStore(database.db.prisma);
+    const store = new VodEventStore(database.db);
     for (let round = 0; round < 25; round += 1) {
       const fileId = `race-${randomUUID()}`;
       const upload = await committedUpload(fileId, 'flow');
@@ -79,7 +101,7 @@ describe('VOD event store', () => {
   });
 
   it('applies events that came before the upload learned its FileId, once it does', async () => {
-    const store = new VodEventStore(database.db.prisma);
+    const store = new VodEventStore(database.db);
     const fileId = `f-${randomUUID()}`;
     const upload = await committedUpload(fileId, 'flow');
     const early = await store.record(parseVodEvent(newFileUpload(fileId, 'task-1')), undefined);
@@ -92,7 +114,7 @@ describe('VOD event store', () => {
   });
 
   it('applies each event once and never moves processing back, whatever the order', async () => {
-    const store = new VodEventStore(database.db.prisma);
+    const store = new VodEventStore(database.db);
     const fileId = `f-${randomUUID()}`;
     const upload = await committedUpload(fileId, 'flow');
     await upload.succeed();
@@ -119,7 +141,7 @@ describe('VOD event store', () => {
   });
 
   it('an empty ProcedureTaskId (VOD\'s way of saying no task flow runs) leaves processing NONE', async () => {
-    const store = new VodEventStore(database.db.prisma);
+    const store = new VodEventStore(database.db);
     const fileId = `f-${randomUUID()}`;
     const upload = await committedUpload(fileId, null);
     await upload.succeed();
@@ -129,7 +151,7 @@ describe('VOD event store', () => {
   });
 
   it('takes a failure code from the failed sub-task; a FileDeleted sets deletedAt once', async () => {
-    const store = new VodEventStore(database.db.prisma);
+    const store = new VodEventStore(database.db);
     const fileId = `f-${randomUUID()}`;
     const upload = await committedUpload(fileId, 'flow');
     await upload.succeed();
@@ -154,7 +176,7 @@ describe('direct uploads completed by VOD\'s event', () => {
   });
 
   it('only a SourceContext the service signed completes a PENDING direct upload, once', async () => {
-    const store = new VodEventStore(database.db.prisma, link);
+    const store = new VodEventStore(database.db, link);
     const key = { tenantId, id: randomUUID() };
     await database.db.prisma.upload.create({ data: { ...key, region: 'ap-guangzhou', mediaName: 'd', mediaType: '', status: 'PENDING', source: 'DIRECT' } });
     const status = async () => (await database.db.prisma.upload.findUniqueOrThrow({ where: { tenantId_id: key } })).status;
