@@ -424,11 +424,23 @@ for (const small of smallFiles) {
   }
   const ratios = ratiosToB2(small);
   const allClean = small.contenders.every((contender) => contender.batches.every(isClean));
+  // DESIGN.md's target is for 300 × 256 KiB, 16 in flight; other workloads are reported.
+  const targeted = small.workload.count === 300 && small.workload.bytes === 256 * 1024 && small.workload.inFlight === 16;
   rows.push([
     `(n) small files ${what}: A vs B2 (multer → COS SDK), per round`,
     `uploads/s ${range(ratios.uploadsPerSecond)}; p50 ${range(ratios.p50)}`,
-    'uploads/s ≥ 1.0×, p50 ≤ 1.0×',
-    verdict(allClean && spread(ratios.uploadsPerSecond).median >= 1 && spread(ratios.p50).median <= 1),
+    targeted ? 'uploads/s ≥ 1.0×, p50 ≤ 1.0×' : 'reported',
+    targeted
+      ? verdict(allClean && spread(ratios.uploadsPerSecond).median >= 1 && spread(ratios.p50).median <= 1)
+      : allClean
+        ? 'read back ok'
+        : 'FAIL (failed or read back)',
+  ]);
+  rows.push([
+    `(n) small files ${what}: the server's key revoked in the database, refused after`,
+    `${small.keyRefusedAfterRevocationMs.toFixed(0)} ms`,
+    '≤ 1000 ms',
+    verdict(small.keyRefusedAfterRevocationMs <= 1000),
   ]);
 }
 

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { buildTwoHopServer, spawnTwoHop, twoHopContender, uploadMediaContender, type Contender, type ContenderName, type Stored } from './compare.ts';
 import { createBenchDatabase, DatabaseWatch, STATS_SETTLE_MS } from './database-watch.ts';
 import { hashUrl } from './http-client.ts';
@@ -57,6 +58,11 @@ export interface SmallFilesResults {
   readonly contenders: ReadonlyArray<{ readonly name: ContenderName; readonly batches: SmallFilesBatch[] }>;
   /** The idle server's database: transactions and backend CPU seconds per second. */
   readonly databaseIdle: { readonly transactionsPerSecond: number; readonly cpuPerSecond: number };
+  /**
+   * After the batches: the bench's key revoked in the database (as the keys CLI of another process
+   * does, no instance told), then asked every 10 ms: milliseconds until the server refused it.
+   */
+  readonly keyRefusedAfterRevocationMs: number;
 }
 
 const KiB = 1024;
@@ -248,7 +254,15 @@ export async function runSmallFilesBench(options: {
         log(`  round ${round + 1} ${contender.name.padEnd(26)} ${describeBatch(batch)}`);
       }
     }
-    return { workload, rounds: options.rounds, contenders: contenders.map((c) => ({ name: c.name, batches: batches.get(c.name)! })), databaseIdle: idle };
+    const keyRefusedAfterRevocationMs = await measureRevocation(service);
+    log(`  the bench's key revoked elsewhere: refused ${keyRefusedAfterRevocationMs.toFixed(0)} ms later (target ≤ 1000)`);
+    return {
+      workload,
+      rounds: options.rounds,
+      contenders: contenders.map((c) => ({ name: c.name, batches: batches.get(c.name)! })),
+      databaseIdle: idle,
+      keyRefusedAfterRevocationMs,
+    };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await watch?.close();
@@ -256,6 +270,27 @@ export async function runSmallFilesBench(options: {
     await database.drop().catch((error: unknown) => log(`bench: could not drop database ${databaseName}: ${String(error)}`));
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Revokes the service's key in its database, then asks every 10 ms until it is refused: how long that took. */
+async function measureRevocation(service: RunningService): Promise<number> {
+  const query = JSON.stringify({ query: '{ uploads(first: 1) { edges { node { id } } } }' });
+  const ask = async (): Promise<number> =>
+    (await fetch(`${service.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${service.key}` }, body: query })).status;
+  if ((await ask()) !== 200) throw new Error('the bench key was refused before its revocation');
+  const client = new pg.Client({ connectionString: service.databaseBase });
+  await client.connect();
+  try {
+    await client.query(`UPDATE "${service.schema}".api_keys SET revoked_at = now() WHERE revoked_at IS NULL`);
+  } finally {
+    await client.end();
+  }
+  const revokedAt = performance.now();
+  while ((await ask()) !== 401) {
+    if (performance.now() - revokedAt > 10_000) throw new Error('the revoked bench key was still accepted after 10 s');
+    await sleep(10);
+  }
+  return performance.now() - revokedAt;
 }
 
 /** A's figure over B2's, per round (the rounds are interleaved, so each pair saw the same load). */
