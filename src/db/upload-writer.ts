@@ -3,6 +3,8 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Database } from './database.ts';
 import { UploadClaimStatement } from './upload-claim-statement.ts';
 import { UploadSuccessStatement } from './upload-success-statement.ts';
+import { UploadSuccessTransaction } from './upload-success-transaction.ts';
+import { LRUCache } from 'lru-cache';
 import { afterSucceeded, lockFileIds } from './vod-event-store.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts';
 import { VodError } from '../errors/vod-error.ts';
@@ -65,6 +67,9 @@ export class UploadWriter {
    */
   readonly #claims: UploadClaimStatement;
   readonly #successes: UploadSuccessStatement;
+  readonly #successTransactions: UploadSuccessTransaction;
+  /** Tenants whose last success here had upload.succeeded endpoints: a hint of which path to try first. */
+  readonly #tenantsWithEndpoints = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
   private readonly prisma: PrismaClient;
 
   constructor(
@@ -76,6 +81,7 @@ export class UploadWriter {
     this.#steps = new UploadStepStatement(db.pool, db.schema);
     this.#claims = new UploadClaimStatement(db.pool, db.schema);
     this.#successes = new UploadSuccessStatement(db.pool, db.schema);
+    this.#successTransactions = new UploadSuccessTransaction(db.pool, db.schema);
   }
 
   /**
@@ -205,11 +211,24 @@ export class UploadWriter {
     },
   ): Promise<UploadRecord> {
     const { counters, ...fields } = result;
-    const fast = await this.#successes.run(key, {
+    const succeeded = {
       ...fields,
       bytes: { received: counters.bytesReceived, uploaded: counters.bytesUploaded, total: counters.bytesTotal ?? counters.bytesReceived },
-    });
-    if (fast !== undefined) return fast;
+    };
+    // One round trip when the tenant has no endpoint for upload.succeeded (as far as this instance
+    // knows: the hint only picks which path is tried first; each one checks for itself).
+    if (!this.#tenantsWithEndpoints.has(key.tenantId)) {
+      const fast = await this.#successes.run(key, succeeded);
+      if (fast !== undefined) return fast;
+    }
+    // With the tenant's deliveries, in one transaction on the pool.
+    const withDeliveries = await this.#successTransactions.run(key, succeeded);
+    if (withDeliveries !== undefined) {
+      if (withDeliveries.deliveries > 0) this.#tenantsWithEndpoints.set(key.tenantId, true);
+      else this.#tenantsWithEndpoints.delete(key.tenantId);
+      return withDeliveries.record;
+    }
+    // Events of the FileId came first, or the status does not allow the move: the general path.
     const row = await this.prisma.$transaction(async (tx) => {
       // Events of this FileId may have come first (VOD emits NewFileUpload at CommitUpload): under
       // the FileId's lock, the upload takes its FileId and applies them, so none is missed.

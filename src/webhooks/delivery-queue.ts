@@ -79,6 +79,17 @@ export async function addDeliveryJob(tx: Prisma.TransactionClient, job: Delivery
 export async function addDeliveryJobs(tx: Prisma.TransactionClient, jobs: readonly DeliveryJob[], startAfter?: Date): Promise<void> {
   if (jobs.length === 0) return;
   const { pgbossSchema } = await tx.webhookQueue.findUniqueOrThrow({ where: { id: 1 } });
+  await addDeliveryJobsThrough((text, values) => runInTransaction(tx, text, values), pgbossSchema, jobs, startAfter);
+}
+
+/** Runs one statement of a job insert in the caller's transaction. */
+export type JobStatementRunner = (text: string, values: unknown[]) => Promise<{ rows: unknown[] }>;
+
+/**
+ * The delivery jobs inserted through `run` (a statement in the caller's transaction, whatever client
+ * holds it) into the queue in `pgbossSchema` (the `webhook_queue` row's).
+ */
+export async function addDeliveryJobsThrough(run: JobStatementRunner, pgbossSchema: string, jobs: readonly DeliveryJob[], startAfter?: Date): Promise<void> {
   let writer = jobWriters.get(pgbossSchema);
   if (writer === undefined) {
     writer = new PgBoss({ db: { executeSql: () => Promise.reject(new Error('only for job inserts in a transaction')) }, schema: pgbossSchema });
@@ -87,7 +98,7 @@ export async function addDeliveryJobs(tx: Prisma.TransactionClient, jobs: readon
   for (const job of jobs) {
     const id = await writer.send(DELIVERY_QUEUE, { deliveryId: job.deliveryId, attempt: job.attempt }, {
       ...(startAfter === undefined ? {} : { startAfter }),
-      db: { executeSql: (text, values) => runInTransaction(tx, text, values) },
+      db: { executeSql: run },
     });
     if (id === null) throw new Error(`pg-boss did not add the delivery job (is the queue ${DELIVERY_QUEUE} installed in ${pgbossSchema}?)`);
   }

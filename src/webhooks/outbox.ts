@@ -4,6 +4,7 @@ import { toUploadRecord, UPLOAD_RECORD_INCLUDE } from '../db/upload-repository.t
 import { addDeliveryJobs } from './delivery-queue.ts';
 import { WEBHOOK_EVENT_WIRE_NAMES, type WebhookEventType } from './event-types.ts';
 import { uploadPayload } from './upload-payload.ts';
+import type { UploadRecord } from '../domain/upload-record.ts';
 
 export interface WebhookEvent {
   readonly tenantId: string;
@@ -33,18 +34,28 @@ export async function enqueueWebhookDeliveries(tx: Prisma.TransactionClient, eve
   if (endpoints.length === 0) return 0;
   const row = await tx.upload.findUnique({ where: { tenantId_id: { tenantId: event.tenantId, id: event.uploadId } }, include: UPLOAD_RECORD_INCLUDE });
   if (row === null) throw new Error(`enqueueWebhookDeliveries: no upload ${event.uploadId} for the tenant`);
-  const body: WebhookBody = { type: WEBHOOK_EVENT_WIRE_NAMES[event.type], timestamp: new Date().toISOString(), data: uploadPayload(toUploadRecord(row)) };
+  const body = webhookBody(event.type, toUploadRecord(row));
   const deliveries = await tx.webhookDelivery.createManyAndReturn({
     data: endpoints.map((endpoint) => ({
       endpointId: endpoint.id,
       tenantId: event.tenantId,
       uploadId: event.uploadId,
       eventType: event.type,
-      messageId: `msg_${randomUUID().replaceAll('-', '')}`,
+      messageId: newMessageId(),
       payload: body as unknown as Prisma.InputJsonValue,
     })),
     select: { id: true },
   });
   await addDeliveryJobs(tx, deliveries.map((delivery) => ({ deliveryId: delivery.id, attempt: 1 })));
   return deliveries.length;
+}
+
+/** What every attempt of a delivery of `type` about the upload sends (the record as this transaction commits it). */
+export function webhookBody(type: WebhookEventType, record: UploadRecord): WebhookBody {
+  return { type: WEBHOOK_EVENT_WIRE_NAMES[type], timestamp: new Date().toISOString(), data: uploadPayload(record) };
+}
+
+/** A delivery's `webhook-id`, the same for all its attempts (receivers dedupe on it). */
+export function newMessageId(): string {
+  return `msg_${randomUUID().replaceAll('-', '')}`;
 }

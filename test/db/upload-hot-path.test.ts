@@ -125,6 +125,53 @@ describe('the hot path statements', () => {
     assert.equal(record.processing.status, 'QUEUED');
   });
 
+  it('writes the upload.succeeded deliveries and their queue jobs with the success, for the endpoints subscribed', async () => {
+    const tenant = (await database.db.prisma.tenant.create({ data: { name: `hot-path-hooks-${randomUUID()}` } })).id;
+    const endpoint = (extra: { events: Array<'UPLOAD_SUCCEEDED' | 'UPLOAD_FAILED'>; enabled?: boolean }) =>
+      database.db.prisma.webhookEndpoint.create({ data: { tenantId: tenant, url: 'https://hooks.example/x', secretSealed: 'sealed', ...extra } });
+    const subscribed = [await endpoint({ events: ['UPLOAD_SUCCEEDED'] }), await endpoint({ events: ['UPLOAD_FAILED', 'UPLOAD_SUCCEEDED'] })];
+    await endpoint({ events: ['UPLOAD_FAILED'] });
+    await endpoint({ events: ['UPLOAD_SUCCEEDED'], enabled: false });
+    const succeed = async (procedure: string | null) => {
+      const key = { tenantId: tenant, id: randomUUID() };
+      await writer.claim(key, fields({ procedure }), 'instance-1');
+      await writer.markApplied(key, session, [{ role: 'MEDIA', path: HOSTILE, storageKey: 'a/b/media.mp4' }]);
+      await writer.markCommitting(key, { bytesReceived: 5, bytesUploaded: 5, bytesTotal: 5 }, [
+        { role: 'MEDIA', path: HOSTILE, storageKey: 'a/b/media.mp4', bytes: 5, sha256: 'd'.repeat(64) },
+      ]);
+      const record = await writer.markSucceeded(key, { fileId: `f-${randomUUID()}`, mediaUrl: 'http://vod/m.mp4', coverUrl: null, requestId: 'r', counters: { bytesReceived: 5, bytesUploaded: 5 } });
+      return { key, record };
+    };
+    // The first success finds the endpoints; the second goes straight to the path with deliveries.
+    for (const procedure of [null, 'flow']) {
+      const { key, record } = await succeed(procedure);
+      assert.deepEqual(record, await reader.find(tenant, key.id));
+      const deliveries = await database.db.prisma.webhookDelivery.findMany({ where: { uploadId: key.id }, orderBy: { createdAt: 'asc' } });
+      assert.deepEqual(new Set(deliveries.map((delivery) => delivery.endpointId)), new Set(subscribed.map((e) => e.id)), 'one per enabled, subscribed endpoint');
+      for (const delivery of deliveries) {
+        assert.equal(delivery.eventType, 'UPLOAD_SUCCEEDED');
+        assert.equal(delivery.status, 'PENDING');
+        assert.match(delivery.messageId, /^msg_[0-9a-f]{32}$/);
+        const body = delivery.payload as { type: string; data: { id: string; status: string; processing: { status: string }; files: Array<{ path: string }> } };
+        assert.equal(body.type, 'upload.succeeded');
+        assert.equal(body.data.id, key.id);
+        assert.equal(body.data.status, 'SUCCEEDED');
+        assert.equal(body.data.processing.status, procedure === null ? 'NONE' : 'QUEUED', 'the payload is the record as committed');
+        assert.deepEqual(body.data.files.map((file) => file.path), [HOSTILE]);
+      }
+      const { pgbossSchema } = await database.db.prisma.webhookQueue.findUniqueOrThrow({ where: { id: 1 } });
+      const jobs = await database.db.pool.query<{ delivery: string; attempt: number }>(
+        `SELECT data->>'deliveryId' AS delivery, (data->>'attempt')::int AS attempt FROM "${pgbossSchema}".job WHERE data->>'deliveryId' = ANY($1::text[])`,
+        [deliveries.map((delivery) => delivery.id)],
+      );
+      assert.deepEqual(jobs.rows.map((job) => [job.delivery, job.attempt]).sort(), deliveries.map((delivery) => [delivery.id, 1]).sort(), 'a queue job per delivery');
+    }
+    // Endpoints gone: the success goes through with none.
+    await database.db.prisma.webhookEndpoint.deleteMany({ where: { tenantId: tenant } });
+    const { key } = await succeed(null);
+    assert.equal(await database.db.prisma.webhookDelivery.count({ where: { uploadId: key.id } }), 0);
+  });
+
   it('refuses moves the state machine forbids, and an id in flight', async () => {
     const key = { tenantId, id: randomUUID() };
     await writer.claim(key, fields(), 'instance-1');
