@@ -32,8 +32,8 @@ export interface MediaUploadInput {
   readonly segments?: SegmentSources | undefined;
   /** Expected media size, if known; only sizes parts, within what the memory budget can serve (a wrong hint costs nothing but part size). */
   readonly mediaSizeHint?: number | undefined;
-  /** The most bytes the media can hold (from the request's Content-Length), if known. */
-  readonly mediaBytesAtMost?: number | undefined;
+  /** The most bytes any one file of the request can hold (all of its files together, from its Content-Length), if known. */
+  readonly fileBytesAtMost?: number | undefined;
 }
 
 export interface PipelineSettings {
@@ -365,7 +365,7 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
     source,
     onPartStored: resumable ? hooks.onMediaPartStored : undefined,
     keepOpenOnFailure: resumable ? hooks.keepMediaOpenOnFailure : undefined,
-    expectedBytes: file.role === 'MEDIA' ? expectedMediaBytes(args.input) : undefined,
+    expectedBytes: expectedFileBytes(file.role, args.input),
     sizer: new PartSizer(deps.settings.partBytes, {
       sizeHint: file.role === 'MEDIA' ? args.input.mediaSizeHint : undefined,
       // A hint (true or not) grows parts only as far as the shared budget can serve them fairly.
@@ -390,10 +390,10 @@ async function storeFile(args: StoreFileArgs): Promise<StoredFile> {
 }
 
 /** Media and cover go to the paths VOD assigned; segments keep their layout below the media's directory. */
-/** What the media is expected to hold: the client's hint, within the bound the request gives. */
-function expectedMediaBytes(input: MediaUploadInput): number | undefined {
-  const { mediaSizeHint: hint, mediaBytesAtMost: most } = input;
-  if (hint === undefined) return most;
+/** What a file is expected to hold: for the media the client's hint, within the bound the request gives every file. */
+function expectedFileBytes(role: FileRole, input: MediaUploadInput): number | undefined {
+  const { mediaSizeHint: hint, fileBytesAtMost: most } = input;
+  if (role !== 'MEDIA' || hint === undefined) return most;
   return most === undefined ? hint : Math.min(hint, most);
 }
 

@@ -80,7 +80,7 @@ export async function startNewUpload(
         cover: sources.cover,
         segments: sources.segments,
         mediaSizeHint: request.mediaSize,
-        mediaBytesAtMost: request.requestFileBytes,
+        fileBytesAtMost: request.requestFileBytes,
       },
       deps.pipeline,
       { signal, hooks },

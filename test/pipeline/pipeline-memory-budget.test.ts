@@ -66,4 +66,33 @@ describe('pipeline: a memory budget shared by concurrent uploads', () => {
       assert.equal(await storedSha256(test, record.bucket, record.mediaKey), patternSha256(sizes[index] ?? 0, index + 1));
     }
   });
+
+  it('gives a small file (and its cover) buffers of its size, by mediaSize or the request bound, not a part', async () => {
+    const budget = new WatchedBudget(64 * MiB);
+    const deps = emulatorDeps(test.emulator, { partBytes: 8 * MiB, defaultConcurrency: 4, memoryBudget: budget });
+    const media = 300_000;
+    const cover = 20_000;
+    const upload = (input: { mediaSizeHint?: number; fileBytesAtMost?: number }, withCover: boolean) =>
+      uploadMedia(
+        {
+          fields: { region: test.emulator.region },
+          media: { fileName: 'small.mp4', open: () => patternStream(media, 7) },
+          ...(withCover ? { cover: { fileName: 'small.jpg', open: () => patternStream(cover, 8) } } : {}),
+          ...input,
+        },
+        deps,
+      );
+    // The request's bound (all its files) caps every file's first buffer; a file reserves two of them.
+    await upload({ fileBytesAtMost: media + cover + 100 }, true);
+    assert.ok(budget.highWater <= 2 * (media + cover + 100), `high water ${budget.highWater} with the request's bound`);
+    budget.highWater = 0;
+    // mediaSize alone sizes the media's.
+    const result = await upload({ mediaSizeHint: media }, false);
+    assert.ok(budget.highWater <= 2 * media, `high water ${budget.highWater} with mediaSize`);
+    assert.equal(budget.used, 0);
+    const record = test.emulator.state.mediaRecord(result.fileId);
+    assert.ok(record);
+    assert.equal(await storedSha256(test, record.bucket, record.mediaKey), patternSha256(media, 7));
+  });
 });
+
