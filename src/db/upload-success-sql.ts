@@ -13,7 +13,7 @@ export interface SucceededFields {
 }
 
 /** Turns a value into SQL: a parameter (`$n`) or an escaped literal, as the statement is run. */
-export type SqlValue = (value: string | number | Date | readonly string[] | null) => string;
+export type SqlValue = (value: string | number | readonly string[] | null) => string;
 
 /** The tables the success statements touch, quoted, in the service's schema. */
 export interface SuccessTables {

@@ -3,7 +3,7 @@ import type { UploadKey } from '../domain/upload-key.ts';
 import type { UploadRecord } from '../domain/upload-record.ts';
 import { addDeliveryJobsThrough } from '../webhooks/delivery-queue.ts';
 import { newMessageId, webhookBody } from '../webhooks/outbox.ts';
-import { fileIdLockKey } from './file-id-lock.ts';
+import { fileIdLockSql } from './file-id-lock.ts';
 import { quoteIdent } from './migrate.ts';
 import { queryPrepared } from './prepared-query.ts';
 import { recordFromSuccessRow } from './upload-sql-row.ts';
@@ -42,7 +42,7 @@ export class UploadSuccessTransaction {
     const client = await this.pool.connect();
     let failure: unknown;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(fileIdLockKey(fields.fileId))}, 0))`);
+      await client.query(`BEGIN; ${fileIdLockSql(fields.fileId)}`);
       const params: unknown[] = [];
       const param = (value: unknown): string => {
         params.push(value);
