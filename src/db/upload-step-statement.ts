@@ -109,6 +109,11 @@ export class UploadStepStatement {
 
 function distinct<T extends StartingObject>(files: readonly T[]): T[] {
   const byName = new Map<string, T>();
-  for (const file of files) byName.set(`${file.role}\u0000${file.path}`, file);
+  for (const file of files) byName.set(storedFileName(file.role, file.path), file);
   return [...byName.values()];
+}
+
+/** What names one `stored_files` row of an upload (its unique role and path), as one string. */
+export function storedFileName(role: FileRole, path: string): string {
+  return `${role}\u0000${path}`;
 }

@@ -128,8 +128,6 @@ export class UploadRunner {
   private hooks(state: RunState, resumable: () => boolean): UploadHooks {
     const { key, tracker, partRecords, sha256AtPartEnds } = state;
     const { writer, metrics } = this.deps;
-    /** Files that went by multipart upload (role/path). */
-    const multipartFiles = new Set<string>();
     return {
       onApplied: (applied) => tracker.applied(applied),
       onObjectStarting: (file) =>
@@ -138,7 +136,7 @@ export class UploadRunner {
       onProgress: (progress: UploadProgress) => tracker.progress(progress),
       onPartRetry: () => metrics.partRetried(),
       onMultipartCreating: (file) => {
-        multipartFiles.add(`${file.role}/${file.path}`);
+        tracker.multipartStarting(file);
         return writer.recordMultipartStarting(key, { role: file.role, path: file.path, storageKey: file.key });
       },
       onMultipartCreated: (file) =>
@@ -147,14 +145,7 @@ export class UploadRunner {
         outcome === 'abort-failed' || outcome === 'kept' ? undefined : writer.recordMultipartClosed(key, file),
       onFileStored: (file) => {
         if (file.role === 'MEDIA') state.mediaStored = true;
-        // A file stored by a single PUT, recorded as starting with the session, goes with the next
-        // write (COMMITTING). Any other (a multipart upload, a resumed one) is recorded at once:
-        // recovery must not pause an upload whose media is complete.
-        const byOnePut = tracker.recordedAsStarting(file) && !multipartFiles.has(`${file.role}/${file.path}`);
-        return tracker.fileStored(
-          { role: file.role, path: file.path, storageKey: file.key, bytes: file.bytes, sha256: file.sha256 },
-          { writeNow: !byOnePut },
-        );
+        return tracker.fileStored({ role: file.role, path: file.path, storageKey: file.key, bytes: file.bytes, sha256: file.sha256 });
       },
       onMediaPartStored: state.resumeEnabled
         ? (part) => {

@@ -1,4 +1,4 @@
-import type { StoredObject } from '../db/upload-step-statement.ts';
+import { storedFileName, type StoredObject } from '../db/upload-step-statement.ts';
 import type { ByteCounters, UploadWriter } from '../db/upload-writer.ts';
 import type { FileRole } from '../domain/upload-record.ts';
 import type { UploadKey } from '../domain/upload-key.ts';
@@ -32,8 +32,10 @@ export class UploadTracker {
   #lastPublished = 0;
   /** From the start: the counters are first written a second in (a small upload ends before). */
   #lastPersisted = Date.now();
-  /** Objects recorded as starting with the session (role, path → storage key). */
+  /** Objects recorded as starting with the session (storedFileName → storage key). */
   readonly #announced = new Map<string, string>();
+  /** Files that went by multipart upload (storedFileName). */
+  readonly #multipart = new Set<string>();
   /** Files stored and not yet written: they go with the next status write, or on their own a moment later. */
   #storedUnwritten: StoredObject[] = [];
   #storedFlushScheduled = false;
@@ -75,25 +77,33 @@ export class UploadTracker {
       },
       starting,
     );
-    for (const object of starting) this.#announced.set(fileName(object.role, object.path), object.storageKey);
+    for (const object of starting) this.#announced.set(storedFileName(object.role, object.path), object.storageKey);
     this.update({ status: 'UPLOADING', requestId: applied.requestId });
     this.publish();
   }
 
   /** Whether the object was recorded as starting, under this key, with the session. */
   recordedAsStarting(object: { role: FileRole; path: string; key: string }): boolean {
-    return this.#announced.get(fileName(object.role, object.path)) === object.key;
+    return this.#announced.get(storedFileName(object.role, object.path)) === object.key;
+  }
+
+  /** CreateMultipartUpload is about to be sent for the file. */
+  multipartStarting(file: { role: FileRole; path: string }): void {
+    this.#multipart.add(storedFileName(file.role, file.path));
   }
 
   /**
-   * A file is stored whole. With `writeNow` the write is made at once (and awaited); otherwise it
+   * A file is stored whole. One stored by a single PUT and recorded as starting with the session
    * goes with the next status write (COMMITTING, right after the last file) or, if none comes in
-   * this turn of the event loop, on its own. Its object was recorded as starting before it was
-   * written, so until then a failure still deletes it.
+   * this turn of the event loop, on its own: its object was recorded as starting, so until then a
+   * failure still deletes it. Any other (a multipart upload, a resumed one) is written at once and
+   * awaited: recovery must never pause an upload whose media is complete.
    */
-  async fileStored(file: StoredObject, options: { readonly writeNow: boolean }): Promise<void> {
+  async fileStored(file: StoredObject): Promise<void> {
     this.#storedUnwritten.push(file);
-    if (options.writeNow) {
+    const byOnePut =
+      this.recordedAsStarting({ role: file.role, path: file.path, key: file.storageKey }) && !this.#multipart.has(storedFileName(file.role, file.path));
+    if (!byOnePut) {
       await this.settle();
       return;
     }
@@ -177,8 +187,4 @@ export class UploadTracker {
     // Handled here so the process never sees an unhandled rejection; settle() still rethrows it.
     this.#writes.catch(() => undefined);
   }
-}
-
-function fileName(role: FileRole, path: string): string {
-  return `${role}\u0000${path}`;
 }
