@@ -60,11 +60,6 @@ export interface OpenMultipart {
 export class UploadWriter {
   readonly #parts: string;
   readonly #steps: UploadStepStatement;
-
-  /**
-   * `db`: Prisma for most writes, and its pg pool for the statements of a small upload's hot path
-   * (written in SQL); `seal`: encrypts the sessions' temporary keys at rest.
-   */
   readonly #claims: UploadClaimStatement;
   readonly #successes: UploadSuccessStatement;
   readonly #successTransactions: UploadSuccessTransaction;
@@ -72,6 +67,10 @@ export class UploadWriter {
   readonly #tenantsWithEndpoints = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
   private readonly prisma: PrismaClient;
 
+  /**
+   * `db`: Prisma for most writes, and its pg pool for the statements of a small upload's hot path
+   * (written in SQL); `seal`: encrypts the sessions' temporary keys at rest.
+   */
   constructor(
     db: Pick<Database, 'prisma' | 'pool' | 'schema'>,
     private readonly seal: SecretSeal,
@@ -89,12 +88,6 @@ export class UploadWriter {
    * is reported as such; an in-flight id is refused.
    */
   async claim(key: UploadKey, fields: NewUploadFields, instanceId: string): Promise<ClaimResult> {
-    const data = {
-      ...fields,
-      mediaSizeHint: toBigInt(fields.mediaSizeHint),
-      bytesTotal: toBigInt(fields.bytesTotal),
-      instanceId,
-    };
     // A new id (the usual case): one statement, which answers the record as written.
     const created = await this.#claims.insert(key, fields, instanceId);
     if (created !== undefined) return { kind: 'claimed', record: created };
@@ -102,6 +95,12 @@ export class UploadWriter {
     // Gone between the two statements (a tenant's record is never deleted, but a test may): try again.
     if (existing === null) return this.claim(key, fields, instanceId);
     if (existing.status === 'SUCCEEDED') return { kind: 'succeeded-before' };
+    const data = {
+      ...fields,
+      mediaSizeHint: toBigInt(fields.mediaSizeHint),
+      bytesTotal: toBigInt(fields.bytesTotal),
+      instanceId,
+    };
     const retried = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.upload.updateMany({
         where: { ...key, status: { in: statusesBefore('PENDING') } },
