@@ -1,17 +1,11 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { UploadRepository } from '../db/upload-repository.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
+import type { GraphQLContext, ResolverServices } from '../graphql/context.ts';
 import { maskError } from '../graphql/mask-error.ts';
 import { useKeyUnlessIntrospection } from '../graphql/key-unless-introspection.ts';
 import { queryLimitPlugins } from '../graphql/query-limits.ts';
 import { schema } from '../graphql/schema/index.ts';
 import { isClientError } from '../logging/error-severity.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { UploadPubSub } from '../uploads/upload-events.ts';
-import type { UploadService } from '../uploads/upload-service.ts';
-import type { MediaService } from '../media/media-service.ts';
-import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
-import type { DirectUploads } from '../direct/direct-uploads.ts';
 import { useAnswerCompression } from './answer-compression.ts';
 import { GRAPHIQL_OPTIONS } from './graphiql.ts';
 import type { GraphiQLPage } from './graphiql-page.ts';
@@ -25,20 +19,14 @@ const NO_TENANT = 'no-tenant';
 
 export type GraphQLServer = YogaServerInstance<ServerContext, GraphQLContext>;
 
-export interface GraphQLServerDependencies {
+export interface GraphQLServerDependencies extends ResolverServices {
   readonly logger: Logger;
-  readonly uploads: UploadRepository;
-  readonly uploadService: UploadService;
-  readonly media: MediaService;
-  readonly directUploads: DirectUploads;
-  readonly pubsub: UploadPubSub;
-  readonly webhooks: WebhookEndpoints;
   readonly graphiqlPage: GraphiQLPage;
 }
 
 /** graphql-yoga over the schema: limits, keys, error masking, compression, and the resolvers' context. */
 export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLServer {
-  const { logger } = deps;
+  const { logger, graphiqlPage, ...services } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -54,7 +42,7 @@ export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLSer
     graphiql: GRAPHIQL_OPTIONS,
     // The page itself is served by graphiqlPage (compressed, with validators); yoga renders it only
     // for a browser's GET that carries a query, from the same rendering.
-    renderGraphiQL: () => deps.graphiqlPage.html(),
+    renderGraphiQL: () => graphiqlPage.html(),
     maskedErrors: { maskError: (error) => maskError(error, logger) },
     logging: {
       debug: (...args) => logger.debug({ yoga: args }, 'yoga'),
@@ -70,12 +58,7 @@ export function createGraphQLServer(deps: GraphQLServerDependencies): GraphQLSer
       tenantId: tenant?.tenantId ?? NO_TENANT,
       requestId,
       requestFileBytes: fileBytesOf(req),
-      uploads: deps.uploads,
-      uploadService: deps.uploadService,
-      media: deps.media,
-      directUploads: deps.directUploads,
-      pubsub: deps.pubsub,
-      webhooks: deps.webhooks,
+      ...services,
       signal,
       logger: logger.child({ requestId, tenant: tenant?.tenantName ?? '(no key)' }),
     }),
