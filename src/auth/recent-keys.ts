@@ -21,10 +21,10 @@ interface Found<T> {
 export class RecentKeys<T> {
   readonly #found: LRUCache<string, Found<T>>;
 
-  constructor(lookup: (keyHash: string) => Promise<Found<T> | undefined>, ttlMs = KEY_LOOKUP_TTL_MS) {
+  constructor(lookup: (keyHash: string) => Promise<Found<T> | undefined>) {
     this.#found = new LRUCache<string, Found<T>>({
       max: MAX_KEYS,
-      ttl: ttlMs,
+      ttl: KEY_LOOKUP_TTL_MS,
       // A fresh lookup does not extend an entry's life: its age counts from the read.
       updateAgeOnGet: false,
       fetchMethod: async (keyHash) => lookup(keyHash),

@@ -23,12 +23,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export class ApiKeyRepository {
   readonly #recent: RecentKeys<AuthenticatedTenant>;
 
-  /** `lookupTtlMs`: how long a key's lookup is reused (RecentKeys; 0 reads the database every time). */
-  constructor(
-    private readonly prisma: PrismaClient,
-    options: { readonly lookupTtlMs?: number } = {},
-  ) {
-    this.#recent = new RecentKeys((keyHash) => this.#lookup(keyHash), options.lookupTtlMs);
+  constructor(private readonly prisma: PrismaClient) {
+    this.#recent = new RecentKeys((keyHash) => this.#lookup(keyHash));
   }
 
   /** Creates the tenant if needed and a new key for it; the clear key is returned once, only here. */
