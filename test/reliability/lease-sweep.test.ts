@@ -68,6 +68,9 @@ describe('instance leases', () => {
     await watcher.done;
     const last = watcher.events.at(-1)?.['uploadProgress'] as { status: string; error: { code: string } | null };
     assert.deepEqual([last.status, last.error?.code], ['FAILED', 'Interrupted'], 'the subscriber saw the terminal snapshot');
+    // B logs the sweep once its storage cleanup is over, after the deletion seen above: the line
+    // may still be on its way through the pipe.
+    await waitFor('B to log the sweep', () => /recovered interrupted uploads/.test(b.output()));
     assert.match(b.output(), /recovered interrupted uploads/);
 
     // B's own upload was never touched: it finishes.
